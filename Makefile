@@ -1,0 +1,103 @@
+# hookrun: build, test, demo, install. `make help` lists the targets.
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+DESTDIR	?=
+
+CC	?= cc
+CFLAGS	?= -O2 -g
+# Kept apart from CFLAGS, so that `make CFLAGS=...` adds to them.
+WFLAGS	 = -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Iinclude
+LDLIBS	+= -lev -linih
+
+VERSION	 = 0.1.0
+CPPFLAGS += -DHOOKRUN_VERSION=\"$(VERSION)\"
+
+B	 = build
+SRCS	 = $(wildcard src/*.c)
+OBJS	 = $(SRCS:src/%.c=$(B)/%.o)
+LIBOBJS	 = $(filter-out $(B)/main.o,$(OBJS))
+UNITS	 = $(wildcard tests/unit/test_*.c)
+UNITBINS = $(UNITS:tests/unit/%.c=$(B)/unit/%)
+
+PYTHON	 = /usr/bin/python3
+
+.PHONY: all check unit golden blackbox asan demo deps install clean help \
+	bench static lint
+
+all: hookrun
+
+hookrun: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+$(B)/%.o: src/%.c $(wildcard include/*.h) | $(B)
+	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B) $(B)/unit:
+	mkdir -p $@
+
+$(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBOBJS) | $(B)/unit
+	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(LIBOBJS) $(LDLIBS)
+
+# Everything a newcomer needs, from a clean clone.
+check: deps
+	$(MAKE) all
+	$(MAKE) unit golden lint
+	$(MAKE) blackbox
+	$(MAKE) asan
+
+unit: $(UNITBINS)
+	@fail=0; for t in $(UNITBINS); do $$t || fail=1; done; exit $$fail
+
+golden: hookrun
+	tests/golden/run
+
+blackbox: hookrun
+	HOOKRUN=$(CURDIR)/hookrun $(PYTHON) -m pytest -q -p no:cacheprovider tests/blackbox
+
+# The whole black-box suite again, against a build with ASan and UBSan.
+asan:
+	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" hookrun-asan
+	HOOKRUN=$(CURDIR)/hookrun-asan HOOKRUN_SANITIZED=1 \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
+		$(PYTHON) -m pytest -q -p no:cacheprovider tests/blackbox
+
+hookrun-asan: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+lint:
+	@if command -v mandoc >/dev/null; then \
+		mandoc -Tlint -Wwarning man/*.[0-9] && echo "mandoc: man pages clean"; \
+	else echo "mandoc missing: run make deps"; exit 1; fi
+
+demo: deps
+	$(MAKE) all
+	./hookrun -c conf/demo.ini
+
+# Installs what building and testing need, when missing (Debian; as root).
+deps:
+	@sh tests/deps.sh
+
+bench: hookrun
+	sh tests/bench/run
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 755 hookrun $(DESTDIR)$(BINDIR)/hookrun
+	install -m 644 man/hookrun.8 $(DESTDIR)$(MANDIR)/man8/hookrun.8
+	install -m 644 man/hookrun.ini.5 $(DESTDIR)$(MANDIR)/man5/hookrun.ini.5
+
+clean:
+	rm -rf $(B) build-asan hookrun hookrun-asan
+
+help:
+	@echo "make          build hookrun"
+	@echo "make demo     build and run the demo (conf/demo.ini)"
+	@echo "make check    every test: unit, golden, black-box, ASan/UBSan"
+	@echo "make deps     apt-install what is missing (as root)"
+	@echo "make install  PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
+	@echo "make bench    benchmarks (tests/bench)"

@@ -1,0 +1,5 @@
+CREATE TABLE orders (
+	id      INTEGER PRIMARY KEY,
+	user_id INTEGER NOT NULL REFERENCES users (id),
+	total   INTEGER NOT NULL
+);

@@ -1,0 +1,29 @@
+/* env.h: the environment of a hook or the app. */
+#ifndef HOOKRUN_ENV_H
+#define HOOKRUN_ENV_H
+
+#include "config.h"
+#include "runtime.h"
+
+/*
+ * Builds the environment of a child: hookrun's own (less NOTIFY_SOCKET
+ * unless keep_notify), the exports of earlier hooks, proc's env_files and
+ * env, then vars ("KEY=VALUE", NULL-terminated; may be NULL). Returns a
+ * malloc'd vector to free with env_free, or NULL with a message in err
+ * (an unreadable or malformed env_file).
+ */
+char	**env_build(const struct runtime *rt, const struct proc *proc,
+	    char *const *vars, int keep_notify, char *err, size_t errlen);
+void	  env_free(char **envp);
+
+/* Sets "KEY=VALUE" in a malloc'd vector, replacing KEY. 0, or -1 on ENOMEM. */
+int	  env_set(char ***envp, size_t *n, const char *kv);
+
+/*
+ * Reads the KEY=value lines of path into exports (HOOKRUN_ENV_FILE after a
+ * hook succeeded); warns about bad lines, naming phase and hook.
+ */
+void	  env_import(struct runtime *rt, const char *path, const char *phase,
+	    const char *hook);
+
+#endif

@@ -1,0 +1,23 @@
+/* runtime.h: what the phase runner, the supervisor and main share while hookrun runs. */
+#ifndef HOOKRUN_RUNTIME_H
+#define HOOKRUN_RUNTIME_H
+
+#include <ev.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+struct phase_run;
+
+struct runtime {
+	struct ev_loop		*loop;
+	struct config		*cfg;
+	char			**exports;	/* "KEY=VALUE" from HOOKRUN_ENV_FILE */
+	size_t			  nexports;
+	pid_t			  app_pid;	/* 0: no app running */
+	int			  app_status;	/* -1: the app never ran */
+	int			  stop_sig;	/* TERM, INT or QUIT received; 0: none */
+	struct phase_run	 *stoppable;	/* the phase a stop signal ends */
+};
+
+#endif

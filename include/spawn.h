@@ -1,0 +1,45 @@
+/* spawn.h: the only place that creates processes. */
+#ifndef HOOKRUN_SPAWN_H
+#define HOOKRUN_SPAWN_H
+
+#include <sys/types.h>
+
+struct spawn_req {
+	const char	 *path;		/* resolved executable */
+	char *const	 *argv;
+	char *const	 *envp;
+	const char	 *workdir;	/* NULL: hookrun's */
+	int		  set_uid;	/* switch to uid/gid (root only) */
+	int		  set_gid;
+	uid_t		  uid;
+	gid_t		  gid;
+	int		  fd_out;	/* dup'd to 1 when >= 0 */
+	int		  fd_err;	/* dup'd to 2 when >= 0 */
+	int		  extra_from;	/* dup'd to extra_to when >= 0 */
+	int		  extra_to;
+	int		  pdeathsig;	/* signal on hookrun's death; 0: none */
+	int		  foreground;	/* make its group the terminal's foreground */
+	char		 *listen_pid;	/* when set, "LISTEN_PID=" + room for the pid,
+					   filled in by the child before exec */
+};
+
+/*
+ * Records the signal mask and the ignored signals hookrun was started with:
+ * call before anything changes them. Children get exactly those back.
+ */
+void	 spawn_init(void);
+/* Marks a signal whose disposition hookrun changes (caught or ignored). */
+void	 spawn_touched(int sig);
+/* 1 when sig was ignored by hookrun's launcher. */
+int	 spawn_was_ignored(int sig);
+
+/*
+ * Starts req->path in a new process group with the launcher's signal state
+ * and descriptors (plus fd_out, fd_err, extra). Returns the pid, or -1 with
+ * *err set to the errno of the step that failed and *step to its name
+ * ("exec", "chdir", "setuid", ...): exec failures are reported here, not
+ * through the exit status.
+ */
+pid_t	 spawn_process(const struct spawn_req *req, int *err, const char **step);
+
+#endif

@@ -1,0 +1,145 @@
+/* log.c: hookrun's own messages on stderr: text, JSON, and journald priority prefixes. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static int	 log_verbosity;
+static int	 log_json;
+static int	 log_journal;	/* stderr is the journal: "<N>" prefixes */
+
+static const char *const level_names[] = { "error", "warning", "info", "debug" };
+static const int syslog_prio[] = { 3, 4, 6, 7 };
+
+/* JOURNAL_STREAM is "DEV:INODE" of the journal stream systemd gave us. */
+static int
+stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2)
+		return 0;
+	if (fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
+void
+log_init(int verbosity, int json)
+{
+	log_verbosity = verbosity;
+	log_json = json;
+	log_journal = stderr_is_journal();
+}
+
+void
+log_set_json(int json)
+{
+	log_json = json;
+}
+
+/* Appends s as a JSON string body (without quotes) to buf. */
+static size_t
+json_escape(char *buf, size_t len, size_t off, const char *s)
+{
+	for (; *s != '\0' && off + 7 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			buf[off++] = '\\';
+			buf[off++] = (char)c;
+		} else if (c < 0x20) {
+			off += (size_t)snprintf(buf + off, len - off, "\\u%04x", c);
+		} else
+			buf[off++] = (char)c;
+	}
+	buf[off] = '\0';
+	return off;
+}
+
+static size_t
+json_field(char *buf, size_t len, size_t off, const char *key, const char *val)
+{
+	if (val == NULL || off + strlen(key) + 8 >= len)
+		return off;
+	off += (size_t)snprintf(buf + off, len - off, "%s\"%s\":\"",
+	    off > 1 ? "," : "", key);
+	off = json_escape(buf, len, off, val);
+	if (off + 2 < len) {
+		buf[off++] = '"';
+		buf[off] = '\0';
+	}
+	return off;
+}
+
+static void
+log_vevent(enum log_level level, const char *phase, const char *hook,
+    const char *event, int status, int64_t duration_ms, const char *fmt,
+    va_list ap)
+{
+	char msg[4096], line[8192], prio[8] = "";
+	size_t off = 0;
+
+	if (level > LOG_WARN && (int)level - LOG_INFO > log_verbosity)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (log_journal)
+		snprintf(prio, sizeof(prio), "<%d>", syslog_prio[level]);
+
+	if (log_json) {
+		line[off++] = '{';
+		line[off] = '\0';
+		off = json_field(line, sizeof(line), off, "level",
+		    level_names[level]);
+		off = json_field(line, sizeof(line), off, "phase", phase);
+		off = json_field(line, sizeof(line), off, "hook", hook);
+		off = json_field(line, sizeof(line), off, "event", event);
+		if (status >= 0 && off < sizeof(line))
+			off += (size_t)snprintf(line + off, sizeof(line) - off,
+			    ",\"status\":%d", status);
+		if (duration_ms >= 0 && off < sizeof(line))
+			off += (size_t)snprintf(line + off, sizeof(line) - off,
+			    ",\"duration_ms\":%lld", (long long)duration_ms);
+		off = json_field(line, sizeof(line), off, "message", msg);
+		fprintf(stderr, "%s%s}\n", prio, line);
+	} else if (phase != NULL && hook != NULL)
+		fprintf(stderr, "%shookrun: %s:%s: %s\n", prio, phase, hook, msg);
+	else if (phase != NULL)
+		fprintf(stderr, "%shookrun: %s: %s\n", prio, phase, msg);
+	else
+		fprintf(stderr, "%shookrun: %s\n", prio, msg);
+}
+
+void
+log_event(enum log_level level, const char *phase, const char *hook,
+    const char *event, int status, int64_t duration_ms, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vevent(level, phase, hook, event, status, duration_ms, fmt, ap);
+	va_end(ap);
+}
+
+#define LOG_SHORTHAND(fn, level)					\
+void									\
+fn(const char *fmt, ...)						\
+{									\
+	va_list ap;							\
+									\
+	va_start(ap, fmt);						\
+	log_vevent(level, NULL, NULL, NULL, -1, -1, fmt, ap);		\
+	va_end(ap);							\
+}
+
+LOG_SHORTHAND(log_err, LOG_ERR)
+LOG_SHORTHAND(log_warn, LOG_WARN)
+LOG_SHORTHAND(log_info, LOG_INFO)
+LOG_SHORTHAND(log_debug, LOG_DEBUG)

@@ -1,0 +1,403 @@
+/* phase.c: runs one phase: its hooks in order, each with its timeout, retries and on_failure, within the deadline. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "env.h"
+#include "log.h"
+#include "parse.h"
+#include "path.h"
+#include "phase.h"
+#include "spawn.h"
+
+static void	 hook_next(struct phase_run *);
+static void	 attempt_start(struct hook_run *);
+static void	 attempt_end(struct hook_run *);
+static void	 timer_cb(struct ev_loop *, ev_timer *, int);
+
+static ev_tstamp
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ev_tstamp)ts.tv_sec + (ev_tstamp)ts.tv_nsec / 1e9;
+}
+
+int
+phase_wait_status(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return 70;
+}
+
+static const char *
+pname(const struct phase_run *pr)
+{
+	return phase_name(pr->id);
+}
+
+static void
+phase_end(struct phase_run *pr)
+{
+	ev_timer_stop(pr->rt->loop, &pr->deadline);
+	pr->running = 0;
+	if (pr->done != NULL)
+		pr->done(pr);
+}
+
+static void
+hook_next(struct phase_run *pr)
+{
+	struct hook_run *hr = &pr->hr;
+
+	if (pr->stopping || pr->next >= pr->ph->nhooks) {
+		phase_end(pr);
+		return;
+	}
+	memset(hr, 0, sizeof(*hr));
+	hr->pr = pr;
+	hr->hook = pr->ph->hooks[pr->next++];
+	hr->delay_ms = hr->hook->retry_delay_ms;
+	ev_timer_init(&hr->timer, timer_cb, 0., 0.);
+	hr->timer.data = hr;
+	attempt_start(hr);
+}
+
+/* SIGTERM to the hook's group; SIGKILL follows after kill_timeout. */
+static void
+hook_term(struct hook_run *hr)
+{
+	struct runtime *rt = hr->pr->rt;
+	int64_t grace = rt->cfg->kill_timeout_ms;
+
+	hr->term_sent = 1;
+	kill(-hr->pid, SIGTERM);
+	ev_timer_stop(rt->loop, &hr->timer);
+	if (grace > 0) {
+		ev_timer_set(&hr->timer, (ev_tstamp)grace / 1000., 0.);
+		ev_timer_start(rt->loop, &hr->timer);
+	}
+}
+
+static void
+timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct hook_run *hr = w->data;
+	struct phase_run *pr = hr->pr;
+	char d[32];
+
+	(void)loop;
+	(void)revents;
+	if (hr->pid == 0) {		/* the retry delay is over */
+		attempt_start(hr);
+		return;
+	}
+	if (!hr->term_sent) {
+		hr->timed_out = 1;
+		format_duration(hr->hook->timeout_ms, d, sizeof(d));
+		log_event(LOG_ERR, pname(pr), hr->hook->name, "hook_timeout",
+		    -1, -1, "timed out after %s: sending TERM to process group %d",
+		    d, (int)hr->pid);
+		hook_term(hr);
+		return;
+	}
+	hr->kill_sent = 1;
+	format_duration(pr->rt->cfg->kill_timeout_ms, d, sizeof(d));
+	log_event(LOG_WARN, pname(pr), hr->hook->name, "hook_kill", -1, -1,
+	    "still running %s after TERM: sending KILL to process group %d",
+	    d, (int)hr->pid);
+	kill(-hr->pid, SIGKILL);
+	if (hr->exited)
+		attempt_end(hr);
+}
+
+static void
+child_cb(struct ev_loop *loop, ev_child *w, int revents)
+{
+	struct hook_run *hr = w->data;
+
+	(void)revents;
+	ev_child_stop(loop, w);
+	hr->exited = 1;
+	hr->status = hr->timed_out ? 124 : phase_wait_status(w->rstatus);
+	output_finish(loop, &hr->out);
+	/* After a TERM, the rest of the group gets its grace too. */
+	if (hr->term_sent && !hr->kill_sent && ev_is_active(&hr->timer) &&
+	    kill(-hr->pid, 0) == 0)
+		return;
+	attempt_end(hr);
+}
+
+static void
+deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct phase_run *pr = w->data;
+	struct hook_run *hr = &pr->hr;
+	char d[32];
+
+	(void)revents;
+	format_duration(pr->ph->deadline_ms, d, sizeof(d));
+	log_event(LOG_ERR, pname(pr), NULL, "phase_deadline", 124, -1,
+	    "deadline %s passed", d);
+	pr->result = 124;
+	pr->stopping = 1;
+	if (hr->pid != 0 && !hr->exited && !hr->term_sent) {
+		hr->timed_out = 1;
+		hook_term(hr);
+	} else if (hr->pid == 0) {
+		ev_timer_stop(loop, &hr->timer);
+		phase_end(pr);
+	}
+}
+
+static int
+spawn_failed(struct hook_run *hr, const char *step, int err)
+{
+	log_event(LOG_ERR, pname(hr->pr), hr->hook->name, "hook_exec",
+	    -1, -1, "%s %s: %s", step, strcmp(step, "chdir") == 0 ?
+	    hr->hook->proc.workdir : hr->hook->proc.argv[0], strerror(err));
+	if (strcmp(step, "exec") == 0 && err == ENOENT)
+		return 127;
+	return 126;
+}
+
+static void
+attempt_start(struct hook_run *hr)
+{
+	struct phase_run *pr = hr->pr;
+	struct runtime *rt = pr->rt;
+	const struct proc *p = &hr->hook->proc;
+	char v_phase[64], v_hook[300], v_att[48], v_env[96], v_pid[48],
+	    v_status[48], err[512], path[PATH_MAX];
+	char *vars[7], **envp;
+	const char *tmp = getenv("TMPDIR"), *step = "exec";
+	struct spawn_req req;
+	int fds[2], fd, n = 0, e;
+
+	hr->attempt++;
+	hr->pid = 0;
+	hr->term_sent = hr->timed_out = hr->kill_sent = hr->exited = 0;
+	hr->started = mono_now();
+
+	if (tmp == NULL || *tmp == '\0' || strlen(tmp) > 40)
+		tmp = "/tmp";
+	snprintf(hr->envfile, sizeof(hr->envfile), "%s/hookrun-env.XXXXXX", tmp);
+	if ((fd = mkostemp(hr->envfile, O_CLOEXEC)) == -1) {
+		log_event(LOG_ERR, pname(pr), hr->hook->name, "hook_exec", -1,
+		    -1, "HOOKRUN_ENV_FILE %s: %s", hr->envfile, strerror(errno));
+		hr->envfile[0] = '\0';
+		hr->status = 70;
+		attempt_end(hr);
+		return;
+	}
+	if (p->user != NULL && fchown(fd, p->uid, p->gid) == -1)
+		log_debug("fchown %s: %s", hr->envfile, strerror(errno));
+	close(fd);
+
+	snprintf(v_phase, sizeof(v_phase), "HOOKRUN_PHASE=%s", pname(pr));
+	snprintf(v_hook, sizeof(v_hook), "HOOKRUN_HOOK=%s", hr->hook->name);
+	snprintf(v_att, sizeof(v_att), "HOOKRUN_ATTEMPT=%ld", hr->attempt);
+	snprintf(v_env, sizeof(v_env), "HOOKRUN_ENV_FILE=%s", hr->envfile);
+	vars[n++] = v_phase;
+	vars[n++] = v_hook;
+	vars[n++] = v_att;
+	vars[n++] = v_env;
+	if (rt->app_pid > 0) {
+		snprintf(v_pid, sizeof(v_pid), "HOOKRUN_APP_PID=%d",
+		    (int)rt->app_pid);
+		vars[n++] = v_pid;
+	}
+	if (pr->id == PHASE_POST_STOP) {
+		if (rt->app_status >= 0)
+			snprintf(v_status, sizeof(v_status),
+			    "HOOKRUN_APP_STATUS=%d", rt->app_status);
+		else
+			snprintf(v_status, sizeof(v_status), "HOOKRUN_APP_STATUS=");
+		vars[n++] = v_status;
+	}
+	vars[n] = NULL;
+
+	if ((envp = env_build(rt, p, vars, 0, err, sizeof(err))) == NULL) {
+		log_event(LOG_ERR, pname(pr), hr->hook->name, "hook_exec", -1,
+		    -1, "%s", err);
+		hr->status = 126;
+		attempt_end(hr);
+		return;
+	}
+	if ((e = path_resolve_at(p->workdir, p->argv[0], path,
+	    sizeof(path))) != 0) {
+		env_free(envp);
+		hr->status = spawn_failed(hr, "exec", e);
+		attempt_end(hr);
+		return;
+	}
+	if (output_open(&hr->out, pname(pr), hr->hook->name, fds) == -1) {
+		e = errno;
+		env_free(envp);
+		hr->status = spawn_failed(hr, "pipe", e);
+		attempt_end(hr);
+		return;
+	}
+
+	memset(&req, 0, sizeof(req));
+	req.path = path;
+	req.argv = p->argv;
+	req.envp = envp;
+	req.workdir = p->workdir;
+	req.set_uid = p->user != NULL;
+	req.set_gid = p->user != NULL || p->group != NULL;
+	req.uid = p->uid;
+	req.gid = p->gid;
+	req.fd_out = fds[0];
+	req.fd_err = fds[1];
+	req.extra_from = -1;
+	req.pdeathsig = SIGKILL;
+	hr->pid = spawn_process(&req, &e, &step);
+	close(fds[0]);
+	close(fds[1]);
+	env_free(envp);
+	if (hr->pid == -1) {
+		hr->pid = 0;
+		output_finish(rt->loop, &hr->out);
+		hr->status = spawn_failed(hr, step, e);
+		attempt_end(hr);
+		return;
+	}
+
+	ev_child_init(&hr->child, child_cb, hr->pid, 0);
+	hr->child.data = hr;
+	ev_child_start(rt->loop, &hr->child);
+	output_start(rt->loop, &hr->out);
+	if (hr->hook->timeout_ms > 0) {
+		ev_timer_set(&hr->timer, (ev_tstamp)hr->hook->timeout_ms / 1000., 0.);
+		ev_timer_start(rt->loop, &hr->timer);
+	}
+	log_event(LOG_INFO, pname(pr), hr->hook->name, "hook_start", -1, -1,
+	    "started (pid %d, attempt %ld)", (int)hr->pid, hr->attempt);
+}
+
+static void
+attempt_log(struct hook_run *hr, int64_t ms)
+{
+	const char *ph = pname(hr->pr), *name = hr->hook->name;
+	int st = hr->status;
+
+	if (st == 0)
+		log_event(LOG_INFO, ph, name, "hook_exit", 0, ms,
+		    "succeeded in %lldms", (long long)ms);
+	else if (hr->timed_out)
+		log_event(LOG_ERR, ph, name, "hook_exit", st, ms,
+		    "timed out (status %d) in %lldms", st, (long long)ms);
+	else if (hr->exited && st > 128 && WIFSIGNALED(hr->child.rstatus))
+		log_event(LOG_ERR, ph, name, "hook_exit", st, ms,
+		    "killed by signal %s (status %d) in %lldms",
+		    signal_name(st - 128), st, (long long)ms);
+	else
+		log_event(LOG_ERR, ph, name, "hook_exit", st, ms,
+		    "failed with status %d in %lldms", st, (long long)ms);
+}
+
+static void
+attempt_end(struct hook_run *hr)
+{
+	struct phase_run *pr = hr->pr;
+	struct runtime *rt = pr->rt;
+	struct hook *h = hr->hook;
+	int64_t ms = (int64_t)((mono_now() - hr->started) * 1000.);
+	char d[32];
+
+	ev_timer_stop(rt->loop, &hr->timer);
+	attempt_log(hr, ms);
+	if (hr->envfile[0] != '\0') {
+		if (hr->status == 0)
+			env_import(rt, hr->envfile, pname(pr), h->name);
+		unlink(hr->envfile);
+		hr->envfile[0] = '\0';
+	}
+	hr->pid = 0;
+	if (hr->status == 0) {
+		hook_next(pr);
+		return;
+	}
+	if (!pr->stopping && hr->attempt <= h->retries) {
+		format_duration(hr->delay_ms, d, sizeof(d));
+		log_event(LOG_WARN, pname(pr), h->name, "hook_retry", -1, -1,
+		    "retrying in %s (attempt %ld of %ld)", d, hr->attempt + 1,
+		    h->retries + 1);
+		ev_timer_set(&hr->timer, (ev_tstamp)hr->delay_ms / 1000., 0.);
+		ev_timer_start(rt->loop, &hr->timer);
+		if (hr->delay_ms < INT64_MAX / 2)
+			hr->delay_ms *= 2;
+		return;
+	}
+	if (!pr->stopping && h->on_failure == ON_FAILURE_IGNORE) {
+		log_event(LOG_WARN, pname(pr), h->name, "hook_ignored", -1, -1,
+		    "on_failure = ignore: continuing");
+		hook_next(pr);
+		return;
+	}
+	if (pr->result == 0)
+		pr->result = hr->status;
+	pr->stopping = 1;
+	phase_end(pr);
+}
+
+void
+phase_start(struct phase_run *pr, struct runtime *rt, enum phase_id id,
+    phase_done_fn done, void *data)
+{
+	memset(pr, 0, sizeof(*pr));
+	pr->rt = rt;
+	pr->id = id;
+	pr->ph = &rt->cfg->phases[id];
+	pr->done = done;
+	pr->data = data;
+	pr->running = 1;
+	ev_timer_init(&pr->deadline, deadline_cb,
+	    (ev_tstamp)pr->ph->deadline_ms / 1000., 0.);
+	pr->deadline.data = pr;
+	if (pr->ph->deadline_ms > 0 && pr->ph->nhooks > 0)
+		ev_timer_start(rt->loop, &pr->deadline);
+	hook_next(pr);
+}
+
+void
+phase_stop(struct phase_run *pr)
+{
+	struct hook_run *hr = &pr->hr;
+
+	if (!pr->running || pr->stopping)
+		return;
+	pr->stopping = 1;
+	if (hr->pid != 0 && !hr->exited && !hr->term_sent)
+		hook_term(hr);
+	else if (hr->pid == 0) {
+		ev_timer_stop(pr->rt->loop, &hr->timer);
+		phase_end(pr);
+	}
+}
+
+int
+phase_run(struct runtime *rt, enum phase_id id)
+{
+	struct phase_run pr;
+
+	phase_start(&pr, rt, id, NULL, NULL);
+	rt->stoppable = id == PHASE_POST_STOP ? NULL : &pr;
+	while (pr.running)
+		ev_run(rt->loop, EVRUN_ONCE);
+	rt->stoppable = NULL;
+	return pr.result;
+}

@@ -1,0 +1,175 @@
+/* spawn.c: the only place that creates processes: process group, signal state, descriptors, user, parent-death signal. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "spawn.h"
+
+/*
+ * Children are started with clone(CLONE_VM | CLONE_VFORK), as posix_spawn
+ * does: no page tables are copied, and hookrun waits until the child has
+ * exec'd or failed, so an exec failure is known here, with its errno. The
+ * child shares hookrun's memory until exec: it only makes system calls, on a
+ * stack of its own, and writes nothing but its error into struct child.
+ */
+#define CHILD_STACK	(64 * 1024)
+
+static sigset_t		 launch_mask;
+static unsigned char	 launch_ignored[NSIG];
+static unsigned char	 touched[NSIG];
+static char		 child_stack[CHILD_STACK] __attribute__((aligned(16)));
+
+struct child {
+	const struct spawn_req	*req;
+	struct sigaction	 dfl;
+	struct sigaction	 ign;
+	pid_t			 parent;
+	volatile int		 err;
+	const char *volatile	 step;
+};
+
+void
+spawn_init(void)
+{
+	struct sigaction sa;
+	int sig;
+
+	sigprocmask(SIG_SETMASK, NULL, &launch_mask);
+	for (sig = 1; sig < NSIG; sig++)
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+			launch_ignored[sig] = 1;
+}
+
+void
+spawn_touched(int sig)
+{
+	if (sig > 0 && sig < NSIG)
+		touched[sig] = 1;
+}
+
+int
+spawn_was_ignored(int sig)
+{
+	return sig > 0 && sig < NSIG && launch_ignored[sig];
+}
+
+static int
+child_fail(struct child *c, const char *step)
+{
+	c->err = errno;
+	c->step = step;
+	_exit(127);
+}
+
+static int
+child_dup(int from, int to)
+{
+	if (from == to)
+		return fcntl(to, F_SETFD, 0);
+	return dup2(from, to);
+}
+
+/* Writes the decimal pid after "LISTEN_PID=" in place. */
+static void
+child_listen_pid(char *s, pid_t pid)
+{
+	char digits[16];
+	int n = 0;
+
+	s += strlen("LISTEN_PID=");
+	do
+		digits[n++] = (char)('0' + pid % 10);
+	while ((pid /= 10) > 0);
+	while (n > 0)
+		*s++ = digits[--n];
+	*s = '\0';
+}
+
+static int
+child_main(void *arg)
+{
+	struct child *c = arg;
+	const struct spawn_req *r = c->req;
+	int sig;
+
+	/* Every signal is blocked here (see spawn_process): restore the
+	 * launcher's dispositions before its mask, so that no handler of
+	 * hookrun's ever runs in the child. */
+	for (sig = 1; sig < NSIG; sig++)
+		if (touched[sig] || launch_ignored[sig])
+			sigaction(sig, launch_ignored[sig] ? &c->ign : &c->dfl,
+			    NULL);
+	if (setpgid(0, 0) == -1)
+		child_fail(c, "setpgid");
+	if (r->foreground && tcsetpgrp(STDIN_FILENO, getpid()) == -1 &&
+	    errno != ENOTTY)
+		child_fail(c, "tcsetpgrp");
+	if (r->pdeathsig) {
+		if (prctl(PR_SET_PDEATHSIG, r->pdeathsig) == -1)
+			child_fail(c, "prctl");
+		if (getppid() != c->parent)
+			_exit(128 + r->pdeathsig);
+	}
+	if (r->fd_out >= 0 && child_dup(r->fd_out, STDOUT_FILENO) == -1)
+		child_fail(c, "dup2");
+	if (r->fd_err >= 0 && child_dup(r->fd_err, STDERR_FILENO) == -1)
+		child_fail(c, "dup2");
+	if (r->extra_from >= 0 && child_dup(r->extra_from, r->extra_to) == -1)
+		child_fail(c, "dup2");
+	if (r->workdir != NULL && chdir(r->workdir) == -1)
+		child_fail(c, "chdir");
+	if (r->set_gid) {
+		if (setgroups(1, &r->gid) == -1)
+			child_fail(c, "setgroups");
+		if (setgid(r->gid) == -1)
+			child_fail(c, "setgid");
+	}
+	if (r->set_uid && setuid(r->uid) == -1)
+		child_fail(c, "setuid");
+	if (r->listen_pid != NULL)
+		child_listen_pid(r->listen_pid, getpid());
+	sigprocmask(SIG_SETMASK, &launch_mask, NULL);
+	execve(r->path, r->argv, r->envp);
+	return child_fail(c, "exec");
+}
+
+pid_t
+spawn_process(const struct spawn_req *req, int *err, const char **step)
+{
+	struct child c;
+	sigset_t all, old;
+	pid_t pid;
+	int saved;
+
+	memset(&c, 0, sizeof(c));
+	c.req = req;
+	c.dfl.sa_handler = SIG_DFL;
+	c.ign.sa_handler = SIG_IGN;
+	c.parent = getpid();
+
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = clone(child_main, child_stack + sizeof(child_stack),
+	    CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
+	saved = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+
+	if (pid == -1) {
+		*err = saved;
+		*step = "clone";
+		return -1;
+	}
+	if (c.err != 0) {
+		/* The child has exited; libev reaps it. */
+		*err = c.err;
+		*step = c.step;
+		return -1;
+	}
+	return pid;
+}

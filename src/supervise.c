@@ -1,0 +1,393 @@
+/* supervise.c: the app: spawn, post_start hooks, signal forwarding, restart policy, the stop sequence. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "env.h"
+#include "log.h"
+#include "parse.h"
+#include "path.h"
+#include "phase.h"
+#include "signals.h"
+#include "spawn.h"
+#include "supervise.h"
+
+enum sv_state {
+	SV_RUNNING,		/* the app runs (or has just exited) */
+	SV_PRE_STOP,		/* stopping: pre_stop hooks run */
+	SV_STOPPING,		/* stopping: the stop signal was sent */
+	SV_RESTART_WAIT,	/* the restart delay runs */
+	SV_DONE
+};
+
+struct supervisor {
+	struct runtime		*rt;
+	enum sv_state		 state;
+	pid_t			 pid;		/* 0: the app is not running */
+	ev_child		 child;
+	ev_timer		 timer;		/* stop_timeout, restart delay */
+	struct phase_run	 post;		/* post_start */
+	struct phase_run	 pre;		/* pre_stop */
+	double			 started;	/* of the app, monotonic s */
+	int64_t			 delay_ms;	/* the next restart delay */
+	double			*restarts;	/* times of the last restarts, a ring */
+	long			 nrestarts;
+	int			 last_status;	/* N, or 128+S */
+	int			 forced;	/* a post_start hook's status */
+	int			 exit_status;
+	int			 foreground;	/* the app was given the terminal */
+};
+
+static struct supervisor *active;
+
+static void	 sv_step(struct supervisor *);
+static void	 stop_begin(struct supervisor *);
+
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+app_target(const struct supervisor *sv)
+{
+	return sv->rt->cfg->app.signal_group ? -sv->pid : sv->pid;
+}
+
+static void
+sv_done(struct supervisor *sv)
+{
+	const struct app *app = &sv->rt->cfg->app;
+
+	ev_timer_stop(sv->rt->loop, &sv->timer);
+	sv->state = SV_DONE;
+	if (sv->forced)
+		sv->exit_status = sv->forced;
+	else if (sv->last_status >= 0)
+		sv->exit_status = app->success_status[sv->last_status & 255] ?
+		    0 : sv->last_status;
+}
+
+static void
+post_done(struct phase_run *pr)
+{
+	struct supervisor *sv = pr->data;
+
+	if (pr->result != 0 && sv->state == SV_RUNNING && sv->pid != 0) {
+		log_event(LOG_ERR, "post_start", NULL, "phase_abort",
+		    pr->result, -1, "a hook failed: stopping the app");
+		sv->forced = pr->result;
+		stop_begin(sv);
+		return;
+	}
+	sv_step(sv);
+}
+
+static void
+pre_done(struct phase_run *pr)
+{
+	sv_step(pr->data);
+}
+
+static void
+app_exit_cb(struct ev_loop *loop, ev_child *w, int revents)
+{
+	struct supervisor *sv = w->data;
+	int st = phase_wait_status(w->rstatus);
+
+	(void)revents;
+	ev_child_stop(loop, w);
+	/* Take the terminal back, if the app had it (TTOU is ignored). */
+	if (sv->foreground)
+		tcsetpgrp(STDIN_FILENO, getpgrp());
+	sv->pid = 0;
+	sv->rt->app_pid = 0;
+	sv->rt->app_status = st;
+	sv->last_status = st;
+	if (WIFSIGNALED(w->rstatus))
+		log_event(LOG_INFO, "start", NULL, "app_exit", st, -1,
+		    "app killed by signal %s (status %d)",
+		    signal_name(WTERMSIG(w->rstatus)), st);
+	else
+		log_event(LOG_INFO, "start", NULL, "app_exit", st, -1,
+		    "app exited with status %d", st);
+	sv_step(sv);
+}
+
+static int
+app_spawn_failed(const char *step, const char *what, int err)
+{
+	log_event(LOG_ERR, "start", NULL, "app_exec", -1, -1, "%s %s: %s",
+	    step, what, strerror(err));
+	return strcmp(step, "exec") == 0 && err == ENOENT ? 127 : 126;
+}
+
+static void
+app_start(struct supervisor *sv)
+{
+	struct runtime *rt = sv->rt;
+	const struct proc *p = &rt->cfg->app.proc;
+	char path[PATH_MAX], err[512], **envp;
+	const char *step = "exec";
+	struct spawn_req req;
+	int e;
+
+	sv->state = SV_RUNNING;
+	if ((envp = env_build(rt, p, NULL,
+	    rt->cfg->app.ready == READY_NOTIFY, err, sizeof(err))) == NULL) {
+		log_event(LOG_ERR, "start", NULL, "app_exec", -1, -1, "%s", err);
+		sv->forced = 126;
+		sv_done(sv);
+		return;
+	}
+	if ((e = path_resolve_at(p->workdir, p->argv[0], path,
+	    sizeof(path))) != 0) {
+		env_free(envp);
+		sv->forced = app_spawn_failed("exec", p->argv[0], e);
+		sv_done(sv);
+		return;
+	}
+	memset(&req, 0, sizeof(req));
+	req.path = path;
+	req.argv = p->argv;
+	req.envp = envp;
+	req.workdir = p->workdir;
+	req.set_uid = p->user != NULL;
+	req.set_gid = p->user != NULL || p->group != NULL;
+	req.uid = p->uid;
+	req.gid = p->gid;
+	req.fd_out = req.fd_err = req.extra_from = -1;
+	req.foreground = sv->foreground = isatty(STDIN_FILENO) &&
+	    tcgetpgrp(STDIN_FILENO) == getpgrp();
+	sv->pid = spawn_process(&req, &e, &step);
+	env_free(envp);
+	if (sv->pid == -1) {
+		sv->pid = 0;
+		sv->forced = app_spawn_failed(step, strcmp(step, "chdir") == 0 ?
+		    p->workdir : p->argv[0], e);
+		sv_done(sv);
+		return;
+	}
+	sv->started = mono_now();
+	rt->app_pid = sv->pid;
+	ev_child_init(&sv->child, app_exit_cb, sv->pid, 0);
+	sv->child.data = sv;
+	ev_child_start(rt->loop, &sv->child);
+	log_event(LOG_INFO, "start", NULL, "app_start", -1, -1,
+	    "app started (pid %d)", (int)sv->pid);
+	if (rt->cfg->phases[PHASE_POST_START].nhooks > 0)
+		phase_start(&sv->post, rt, PHASE_POST_START, post_done, sv);
+}
+
+/* The app is down while running: restart it, or go down too. */
+static void
+restart_or_done(struct supervisor *sv)
+{
+	const struct config *cfg = sv->rt->cfg;
+	int st = sv->last_status;
+	long lim = cfg->restart_limit;
+	double now = mono_now(), oldest;
+	char d[32], w[32];
+
+	if (cfg->restart == RESTART_NO || (cfg->restart == RESTART_ON_FAILURE &&
+	    (st == 0 || cfg->app.success_status[st & 255]))) {
+		sv_done(sv);
+		return;
+	}
+	if (lim > 0) {
+		oldest = sv->restarts[sv->nrestarts % lim];
+		if (sv->nrestarts >= lim &&
+		    (now - oldest) * 1000. < (double)cfg->restart_window_ms) {
+			format_duration(cfg->restart_window_ms, w, sizeof(w));
+			log_event(LOG_ERR, "start", NULL, "restart_limit", st, -1,
+			    "restart limit reached (%ld in %s): giving up", lim, w);
+			sv_done(sv);
+			return;
+		}
+		sv->restarts[sv->nrestarts % lim] = now;
+	}
+	sv->nrestarts++;
+	/* A run longer than the longest delay starts the backoff anew. */
+	if ((now - sv->started) * 1000. >= (double)cfg->restart_delay_max_ms)
+		sv->delay_ms = cfg->restart_delay_ms;
+	format_duration(sv->delay_ms, d, sizeof(d));
+	log_event(LOG_WARN, "start", NULL, "app_restart", st, sv->delay_ms,
+	    "restarting in %s (restart %ld)", d, sv->nrestarts);
+	sv->state = SV_RESTART_WAIT;
+	ev_timer_set(&sv->timer, (ev_tstamp)sv->delay_ms / 1000., 0.);
+	ev_timer_start(sv->rt->loop, &sv->timer);
+	sv->delay_ms *= 2;
+	if (sv->delay_ms > cfg->restart_delay_max_ms)
+		sv->delay_ms = cfg->restart_delay_max_ms;
+}
+
+static void
+send_stop_signal(struct supervisor *sv)
+{
+	const struct config *cfg = sv->rt->cfg;
+	int sig = cfg->app.stop_signal;
+
+	if (sig == 0)
+		sig = sv->rt->stop_sig != 0 ? sv->rt->stop_sig : SIGTERM;
+	log_event(LOG_INFO, "start", NULL, "app_stop", -1, -1,
+	    "sending %s to the app (pid %d)", signal_name(sig), (int)sv->pid);
+	kill(app_target(sv), sig);
+	if (cfg->stop_timeout_ms > 0) {
+		ev_timer_set(&sv->timer, (ev_tstamp)cfg->stop_timeout_ms / 1000.,
+		    0.);
+		ev_timer_start(sv->rt->loop, &sv->timer);
+	}
+}
+
+static void
+timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct supervisor *sv = w->data;
+	char d[32];
+
+	(void)loop;
+	(void)revents;
+	if (sv->state == SV_RESTART_WAIT) {
+		app_start(sv);
+		return;
+	}
+	if (sv->state == SV_STOPPING && sv->pid != 0) {
+		format_duration(sv->rt->cfg->stop_timeout_ms, d, sizeof(d));
+		log_event(LOG_WARN, "start", NULL, "app_kill", -1, -1,
+		    "app still running %s after the stop signal: sending KILL", d);
+		kill(app_target(sv), SIGKILL);
+	}
+}
+
+static void
+sv_step(struct supervisor *sv)
+{
+	switch (sv->state) {
+	case SV_RUNNING:
+		if (sv->pid != 0)
+			return;
+		if (sv->post.running) {
+			phase_stop(&sv->post);
+			return;
+		}
+		restart_or_done(sv);
+		return;
+	case SV_PRE_STOP:
+		if (sv->pre.running)
+			return;
+		sv->state = SV_STOPPING;
+		if (sv->pid != 0)
+			send_stop_signal(sv);
+		/* FALLTHROUGH */
+	case SV_STOPPING:
+		if (sv->post.running)
+			phase_stop(&sv->post);
+		if (sv->pid != 0 || sv->post.running)
+			return;
+		sv_done(sv);
+		return;
+	case SV_RESTART_WAIT:
+	case SV_DONE:
+		return;
+	}
+}
+
+static void
+stop_begin(struct supervisor *sv)
+{
+	struct runtime *rt = sv->rt;
+
+	if (sv->post.running)
+		phase_stop(&sv->post);
+	sv->state = SV_PRE_STOP;
+	if (sv->pid != 0 && rt->cfg->phases[PHASE_PRE_STOP].nhooks > 0)
+		phase_start(&sv->pre, rt, PHASE_PRE_STOP, pre_done, sv);
+	sv_step(sv);
+}
+
+void
+supervise_signal(int sig, void *arg)
+{
+	struct runtime *rt = arg;
+	struct supervisor *sv = active;
+
+	if (!signals_stops(sig)) {
+		if (sv != NULL && sv->pid != 0) {
+			log_debug("forwarding %s to the app", signal_name(sig));
+			kill(app_target(sv), sig);
+		} else
+			log_debug("received %s: no app to forward it to",
+			    signal_name(sig));
+		return;
+	}
+	if (rt->stoppable != NULL) {
+		if (rt->stop_sig == 0) {
+			rt->stop_sig = sig;
+			log_info("received %s: stopping", signal_name(sig));
+		}
+		phase_stop(rt->stoppable);
+		return;
+	}
+	if (sv == NULL || sv->state == SV_DONE) {
+		log_debug("received %s: already stopping", signal_name(sig));
+		return;
+	}
+	switch (sv->state) {
+	case SV_RUNNING:
+		rt->stop_sig = sig;
+		log_info("received %s: stopping", signal_name(sig));
+		stop_begin(sv);
+		break;
+	case SV_PRE_STOP:
+		log_info("received %s again: skipping the rest of pre_stop",
+		    signal_name(sig));
+		phase_stop(&sv->pre);
+		break;
+	case SV_STOPPING:
+		if (sv->pid != 0)
+			kill(app_target(sv), sig);
+		break;
+	case SV_RESTART_WAIT:
+		rt->stop_sig = sig;
+		log_info("received %s: stopping", signal_name(sig));
+		sv_done(sv);
+		break;
+	case SV_DONE:
+		break;
+	}
+}
+
+int
+supervise_run(struct runtime *rt)
+{
+	struct supervisor sv;
+
+	memset(&sv, 0, sizeof(sv));
+	sv.rt = rt;
+	sv.last_status = -1;
+	sv.delay_ms = rt->cfg->restart_delay_ms;
+	if (rt->cfg->restart_limit > 0 && (sv.restarts = calloc(
+	    (size_t)rt->cfg->restart_limit, sizeof(*sv.restarts))) == NULL) {
+		log_err("supervise: %s", strerror(errno));
+		return 70;
+	}
+	ev_timer_init(&sv.timer, timer_cb, 0., 0.);
+	sv.timer.data = &sv;
+	active = &sv;
+	app_start(&sv);
+	while (sv.state != SV_DONE)
+		ev_run(rt->loop, EVRUN_ONCE);
+	active = NULL;
+	free(sv.restarts);
+	return sv.exit_status;
+}

@@ -1,0 +1,335 @@
+# conftest.py: fixtures that drive the real hookrun binary from a tmp dir per test.
+#
+# hookrun puts every hook and the app in a process group of its own, so killing
+# hookrun's group is not enough to clean up: the test process makes itself a
+# child subreaper, so whatever hookrun leaves behind is reparented to it, and
+# each test ends by killing and reaping every descendant it has.
+
+import ctypes
+import json
+import os
+import signal
+import subprocess
+import textwrap
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+HOOKRUN = os.environ.get("HOOKRUN") or os.path.join(ROOT, "hookrun")
+SANITIZED = os.environ.get("HOOKRUN_SANITIZED") == "1"
+
+# Every run of hookrun is bounded by this; on overrun its group is killed.
+RUN_TIMEOUT = 30.0
+
+PR_SET_CHILD_SUBREAPER = 36
+
+# Variables of the launcher's environment that would change what hookrun
+# does (systemd integration, a default config) and so never reach it.
+SCRUBBED = ("NOTIFY_SOCKET", "JOURNAL_STREAM", "LISTEN_FDS", "LISTEN_PID",
+    "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID", "HOOKRUN_CONFIG")
+
+
+def _become_subreaper():
+	libc = ctypes.CDLL(None, use_errno=True)
+	if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+		raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
+
+
+_become_subreaper()
+# Files and dirs the tests write must not be group/other-writable, whatever
+# umask the suite was started with (hookrun refuses those as root).
+os.umask(0o022)
+
+
+def proc_stat(pid):
+	"""The fields of /proc/PID/stat after the command name, or None:
+	[0] state, [1] ppid, [2] pgrp, [3] session, ..."""
+	try:
+		with open("/proc/%d/stat" % pid) as f:
+			data = f.read()
+	except (FileNotFoundError, ProcessLookupError):
+		return None
+	return parse_stat(data)
+
+
+def parse_stat(data):
+	return data[data.rindex(")") + 2:].split()
+
+
+def alive(pid):
+	"""True while pid exists and is not a zombie."""
+	st = proc_stat(pid)
+	return st is not None and st[0] not in ("Z", "X")
+
+
+def wait_for(cond, timeout=10.0, interval=0.02):
+	"""Polls cond() until it returns a true value (returned) or timeout
+	passes (returns the last, false, value)."""
+	if SANITIZED:
+		timeout *= 2
+	end = time.monotonic() + timeout
+	while True:
+		v = cond()
+		if v or time.monotonic() >= end:
+			return v
+		time.sleep(interval)
+
+
+def _descendants(root):
+	children = {}
+	for name in os.listdir("/proc"):
+		if not name.isdigit():
+			continue
+		st = proc_stat(int(name))
+		if st is None:
+			continue
+		children.setdefault(int(st[1]), []).append(int(name))
+	out, todo = [], [root]
+	while todo:
+		for c in children.get(todo.pop(), []):
+			out.append(c)
+			todo.append(c)
+	return out
+
+
+def kill_descendants():
+	"""SIGKILLs every descendant of this process and reaps what is ours."""
+	me = os.getpid()
+	for _ in range(5):
+		pids = [p for p in _descendants(me) if alive(p)]
+		if not pids:
+			break
+		for p in pids:
+			try:
+				os.kill(p, signal.SIGKILL)
+			except ProcessLookupError:
+				pass
+		wait_for(lambda: not any(alive(p) for p in pids), 2.0)
+	_reap()
+
+
+def _reap():
+	while True:
+		try:
+			pid, _ = os.waitpid(-1, os.WNOHANG)
+		except ChildProcessError:
+			return
+		if pid == 0:
+			return
+
+
+def signal_mask_of(text):
+	"""{'SigBlk': int, 'SigIgn': int, ...} from /proc/PID/status text."""
+	out = {}
+	for line in text.splitlines():
+		k, _, v = line.partition(":")
+		if k in ("SigBlk", "SigIgn", "SigCgt", "SigPnd", "ShdPnd"):
+			out[k] = int(v.strip(), 16)
+	return out
+
+
+def sigbit(sig):
+	return 1 << (int(sig) - 1)
+
+
+class Result:
+	def __init__(self, rc, out, err, elapsed, pid):
+		self.rc = rc
+		self.out = out
+		self.err = err
+		self.elapsed = elapsed
+		self.pid = pid
+
+	@property
+	def out_lines(self):
+		return self.out.splitlines()
+
+	@property
+	def err_lines(self):
+		return self.err.splitlines()
+
+	def __repr__(self):
+		return ("Result(rc=%r, elapsed=%.2fs)\n--- stdout ---\n%s\n"
+		    "--- stderr ---\n%s" % (self.rc, self.elapsed,
+		    self.out[-4000:], self.err[-4000:]))
+
+
+class Running:
+	"""A hookrun started in the background (for signal tests)."""
+
+	def __init__(self, env, popen, outp, errp, t0):
+		self.env = env
+		self.popen = popen
+		self.pid = popen.pid
+		self.outp = outp
+		self.errp = errp
+		self.t0 = t0
+
+	def signal(self, sig):
+		os.kill(self.pid, sig)
+
+	def poll(self):
+		return self.popen.poll()
+
+	def out(self):
+		return _read(self.outp)
+
+	def err(self):
+		return _read(self.errp)
+
+	def wait(self, timeout=RUN_TIMEOUT):
+		try:
+			rc = self.popen.wait(timeout)
+		except subprocess.TimeoutExpired:
+			_killpg(self.pid)
+			self.popen.wait()
+			kill_descendants()
+			pytest.fail("hookrun did not exit within %ss\n--- stdout ---\n"
+			    "%s\n--- stderr ---\n%s" % (timeout, self.out()[-4000:],
+			    self.err()[-4000:]))
+		r = Result(rc, self.out(), self.err(), time.monotonic() - self.t0,
+		    self.pid)
+		if SANITIZED:
+			# A sanitizer report makes hookrun exit 99; show it.
+			assert "Sanitizer" not in r.err, r
+		return r
+
+
+def _read(path):
+	with open(path, "rb") as f:
+		return f.read().decode("utf-8", "replace")
+
+
+def _killpg(pid):
+	try:
+		os.killpg(pid, signal.SIGKILL)
+	except (ProcessLookupError, PermissionError):
+		pass
+
+
+class Env:
+	"""One test's world: a tmp dir, its config, its hook scripts, its runs."""
+
+	def __init__(self, tmp):
+		self.dir = str(tmp)
+		self.hooks_dir = os.path.join(self.dir, "hooks.d")
+		os.makedirs(self.hooks_dir)
+		os.chmod(self.dir, 0o755)
+		self.cfg = None
+		self.running = []
+		self.nrun = 0
+		self.env = {k: v for k, v in os.environ.items()
+		    if k not in SCRUBBED and not k.startswith("HOOKRUN_")}
+		self.env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+
+	def path(self, *parts):
+		return os.path.join(self.dir, *parts)
+
+	def sub(self, text):
+		return text.replace("@D@", self.dir)
+
+	def write(self, rel, text, mode=0o644):
+		p = self.path(rel)
+		os.makedirs(os.path.dirname(p), exist_ok=True)
+		with open(p, "w") as f:
+			f.write(text)
+		os.chmod(p, mode)
+		return p
+
+	def script(self, rel, body, mode=0o755, shebang="#!/bin/sh"):
+		"""Writes an executable script; @D@ in body is the test's dir."""
+		return self.write(rel, shebang + "\n" +
+		    self.sub(textwrap.dedent(body).lstrip("\n")), mode)
+
+	def hook(self, phase, name, body, mode=0o755):
+		"""A hooks_dir/PHASE/NAME script."""
+		return self.script(os.path.join("hooks.d", phase, name), body, mode)
+
+	def config(self, text, name="hookrun.ini", hooks_dir=True):
+		"""Writes the config (@D@ is the test's dir). Unless the text has a
+		[hookrun] section, one setting hooks_dir to the test's own is
+		appended, so line numbers of the text are kept."""
+		text = self.sub(textwrap.dedent(text).lstrip("\n"))
+		if hooks_dir and "[hookrun]" not in text:
+			text += "\n[hookrun]\nhooks_dir = %s\n" % self.hooks_dir
+		self.cfg = self.write(name, text)
+		return self.cfg
+
+	def read(self, rel):
+		"""A file's text, or None when it does not exist."""
+		try:
+			with open(self.path(rel)) as f:
+				return f.read()
+		except FileNotFoundError:
+			return None
+
+	def exists(self, rel):
+		return os.path.exists(self.path(rel))
+
+	def lines(self, rel):
+		t = self.read(rel)
+		return None if t is None else t.splitlines()
+
+	def start(self, *args, env=None, preexec_fn=None, pass_fds=(),
+	    cwd=None, stdin=subprocess.DEVNULL):
+		"""Starts hookrun ARGS in a new session, output to files."""
+		self.nrun += 1
+		outp = self.path(".run%d.out" % self.nrun)
+		errp = self.path(".run%d.err" % self.nrun)
+		e = dict(self.env)
+		if env:
+			for k, v in env.items():
+				if v is None:
+					e.pop(k, None)
+				else:
+					e[k] = v
+		with open(outp, "wb") as o, open(errp, "wb") as er:
+			t0 = time.monotonic()
+			p = subprocess.Popen([HOOKRUN] + [str(a) for a in args],
+			    stdin=stdin, stdout=o, stderr=er, env=e,
+			    cwd=cwd or self.dir, start_new_session=True,
+			    preexec_fn=preexec_fn, pass_fds=pass_fds)
+		r = Running(self, p, outp, errp, t0)
+		self.running.append(r)
+		return r
+
+	def run(self, *args, timeout=RUN_TIMEOUT, **kw):
+		"""Runs hookrun ARGS to its end (bounded by timeout)."""
+		return self.start(*args, **kw).wait(timeout)
+
+	def cleanup(self):
+		for r in self.running:
+			if r.popen.poll() is None:
+				_killpg(r.pid)
+				try:
+					r.popen.wait(5)
+				except subprocess.TimeoutExpired:
+					pass
+		kill_descendants()
+
+
+@pytest.fixture
+def hr(tmp_path):
+	if not os.access(HOOKRUN, os.X_OK):
+		pytest.fail("no hookrun binary at %s (run make)" % HOOKRUN)
+	e = Env(tmp_path)
+	try:
+		yield e
+	finally:
+		e.cleanup()
+
+
+def json_lines(text):
+	"""Every line parsed as a JSON object (an AssertionError names the first
+	line that is not one)."""
+	objs = []
+	for line in text.splitlines():
+		try:
+			o = json.loads(line)
+		except ValueError:
+			raise AssertionError("not a JSON line: %r\n%s" % (line, text))
+		assert isinstance(o, dict), line
+		objs.append(o)
+	return objs

@@ -1,0 +1,449 @@
+# test_phases.py: the pre_start/post_stop phases: order, hooks_dir, environment, failures, retries, timeouts.
+
+import os
+import re
+
+from conftest import alive, parse_stat, wait_for
+
+
+def record(name, target="order"):
+	"""A hook body appending NAME to @D@/TARGET."""
+	return "echo %s >> @D@/%s\n" % (name, target)
+
+
+def test_pre_start_hooks_run_in_file_order_then_hooks_dir_in_byte_order(hr):
+	hr.config("""
+	    [pre_start:zz-first]
+	    exec = sh -c 'echo zz-first >> @D@/order'
+
+	    [pre_start:aa-second]
+	    exec = sh -c 'echo aa-second >> @D@/order'
+
+	    [start]
+	    exec = sh -c 'echo app >> @D@/order'
+	    """)
+	for name in ("20-x", "10-y", "B", "a"):
+		hr.hook("pre_start", name, record(name))
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 0, r
+	assert hr.lines("order") == ["zz-first", "aa-second", "10-y", "20-x",
+	    "B", "a", "app"], r
+
+
+def test_hooks_dir_follows_symlinks(hr):
+	hr.config("""
+	    [start]
+	    exec = true
+	    """)
+	target = hr.script("elsewhere/target", record("target"))
+	os.makedirs(hr.path("hooks.d", "pre_start"), exist_ok=True)
+	os.symlink(target, hr.path("hooks.d", "pre_start", "50-link"))
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 0, r
+	assert hr.lines("order") == ["target"], r
+
+
+def test_hooks_dir_skips_backup_and_hidden_files_silently(hr):
+	hr.config("""
+	    [start]
+	    exec = true
+	    """)
+	hr.hook("pre_start", "10-real", record("10-real"))
+	for name in ("x~", ".hidden", "x.dpkg-old", "x.dpkg-new",
+	    "x.dpkg-dist", "x.disabled", "x.rpmnew", "x.rpmsave"):
+		hr.hook("pre_start", name, record(name))
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 0, r
+	assert hr.lines("order") == ["10-real"], r
+	for name in ("x~", ".hidden", "dpkg-old", "dpkg-new", "dpkg-dist",
+	    "disabled", "rpmnew", "rpmsave"):
+		assert name not in r.err, r
+
+
+def test_hooks_dir_warns_about_non_executable_file_and_skips_it(hr):
+	hr.config("""
+	    [start]
+	    exec = true
+	    """)
+	hr.hook("pre_start", "10-real", record("10-real"))
+	hr.hook("pre_start", "20-noexec", record("20-noexec"), mode=0o644)
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 0, r
+	assert hr.lines("order") == ["10-real"], r
+	warn = [l for l in r.err_lines if "20-noexec" in l]
+	assert warn and all(l.startswith("hookrun: ") for l in warn), r
+
+
+def test_hooks_dir_warns_about_directory_and_skips_it(hr):
+	hr.config("""
+	    [start]
+	    exec = true
+	    """)
+	hr.hook("pre_start", "10-real", record("10-real"))
+	os.makedirs(hr.path("hooks.d", "pre_start", "20-subdir"))
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 0, r
+	assert hr.lines("order") == ["10-real"], r
+	assert "20-subdir" in r.err, r
+
+
+def test_app_starts_only_after_every_pre_start_hook_succeeded(hr):
+	# The last hook is slow: the app must not have started before it ends.
+	hr.config("""
+	    [pre_start:first]
+	    exec = sh -c 'echo first >> @D@/order'
+
+	    [pre_start:slow]
+	    exec = sh -c 'sleep 0.3; echo slow >> @D@/order'
+
+	    [start]
+	    exec = sh -c 'echo app >> @D@/order'
+	    """)
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 0, r
+	assert hr.lines("order") == ["first", "slow", "app"], r
+
+
+def test_env_file_exports_reach_later_hooks_and_app(hr):
+	hr.script("export.sh", """
+	    echo 'GREETING=hello world' >> "$HOOKRUN_ENV_FILE"
+	    echo 'export SECOND=2' >> "$HOOKRUN_ENV_FILE"
+	    """)
+	hr.script("show.sh", """
+	    echo "$GREETING|$SECOND" > "$1"
+	    """)
+	hr.config("""
+	    [pre_start:export]
+	    exec = @D@/export.sh
+
+	    [pre_start:later]
+	    exec = @D@/show.sh @D@/hook.seen
+
+	    [start]
+	    exec = @D@/show.sh @D@/app.seen
+	    """)
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 0, r
+	assert hr.read("hook.seen") == "hello world|2\n", r
+	assert hr.read("app.seen") == "hello world|2\n", r
+
+
+def test_hooks_see_phase_hook_name_and_attempt(hr):
+	hr.script("show.sh", """
+	    echo "$HOOKRUN_PHASE|$HOOKRUN_HOOK|$HOOKRUN_ATTEMPT" >> @D@/seen
+	    """)
+	hr.config("""
+	    [pre_start:configured]
+	    exec = @D@/show.sh
+
+	    [start]
+	    exec = true
+	    """)
+	hr.hook("pre_start", "50-fromdir", 'exec @D@/show.sh\n')
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 0, r
+	assert hr.lines("seen") == ["pre_start|configured|1",
+	    "pre_start|50-fromdir|1"], r
+
+
+def test_post_stop_hooks_see_app_status(hr):
+	hr.config("""
+	    [start]
+	    exec = sh -c 'exit 5'
+
+	    [post_stop:report]
+	    exec = sh -c 'echo "$HOOKRUN_PHASE|$HOOKRUN_APP_STATUS" > @D@/seen'
+	    """)
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 5, r
+	assert hr.read("seen") == "post_stop|5\n", r
+
+
+def test_failing_pre_start_hook_exits_with_its_status_and_starts_no_app(hr):
+	hr.config("""
+	    [pre_start:fails]
+	    exec = sh -c 'exit 3'
+
+	    [pre_start:after]
+	    exec = touch @D@/after
+
+	    [start]
+	    exec = touch @D@/app
+	    """)
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 3, r
+	assert not hr.exists("app"), r
+	assert not hr.exists("after"), r
+	assert "not starting the app" in r.err, r
+
+
+def test_failing_pre_start_hook_still_runs_post_stop_with_empty_app_status(hr):
+	hr.config("""
+	    [pre_start:fails]
+	    exec = sh -c 'exit 3'
+
+	    [start]
+	    exec = touch @D@/app
+
+	    [post_stop:report]
+	    exec = sh -c 'echo "status=[$${HOOKRUN_APP_STATUS-unset}]" > @D@/seen'
+	    """)
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 3, r
+	assert not hr.exists("app"), r
+	assert hr.read("seen") == "status=[]\n", r
+
+
+def test_on_failure_ignore_continues_to_next_hook_and_app(hr):
+	hr.config("""
+	    [pre_start:fails]
+	    exec = sh -c 'exit 3'
+	    on_failure = ignore
+
+	    [pre_start:after]
+	    exec = touch @D@/after
+
+	    [start]
+	    exec = touch @D@/app
+	    """)
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 0, r
+	assert hr.exists("after"), r
+	assert hr.exists("app"), r
+
+
+def test_phase_on_failure_ignore_is_default_of_its_hooks(hr):
+	hr.config("""
+	    [pre_start]
+	    on_failure = ignore
+
+	    [pre_start:fails]
+	    exec = sh -c 'exit 3'
+
+	    [start]
+	    exec = touch @D@/app
+	    """)
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 0, r
+	assert hr.exists("app"), r
+
+
+def test_retries_give_three_attempts_with_attempt_numbers(hr):
+	hr.script("flaky.sh", """
+	    echo "$HOOKRUN_ATTEMPT $(date +%s.%N)" >> @D@/attempts
+	    exit 3
+	    """)
+	hr.config("""
+	    [pre_start:flaky]
+	    exec = @D@/flaky.sh
+	    retries = 2
+	    retry_delay = 100ms
+
+	    [start]
+	    exec = touch @D@/app
+	    """)
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 3, r
+	lines = hr.lines("attempts")
+	assert [l.split()[0] for l in lines] == ["1", "2", "3"], r
+	assert not hr.exists("app"), r
+	# The delay doubles: 100ms before attempt 2, 200ms before attempt 3
+	# (only lower bounds: a slow machine may only add to them).
+	t = [float(l.split()[1]) for l in lines]
+	assert t[1] - t[0] >= 0.09, lines
+	assert t[2] - t[1] >= 0.19, lines
+	assert re.search(r"retrying in 100ms \(attempt 2 of 3\)", r.err), r
+	assert re.search(r"retrying in 200ms \(attempt 3 of 3\)", r.err), r
+
+
+def test_retry_that_succeeds_lets_the_app_start(hr):
+	hr.config("""
+	    [pre_start:flaky]
+	    exec = sh -c 'echo $HOOKRUN_ATTEMPT >> @D@/attempts; [ $HOOKRUN_ATTEMPT -ge 2 ]'
+	    retries = 5
+	    retry_delay = 50ms
+
+	    [start]
+	    exec = touch @D@/app
+	    """)
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 0, r
+	assert hr.lines("attempts") == ["1", "2"], r
+	assert hr.exists("app"), r
+
+
+def test_hook_killed_by_signal_gives_128_plus_signal(hr):
+	hr.config("""
+	    [pre_start:dies]
+	    exec = sh -c 'kill -KILL $$$$'
+
+	    [start]
+	    exec = touch @D@/app
+	    """)
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 128 + 9, r
+	assert not hr.exists("app"), r
+	assert "signal KILL" in r.err, r
+
+
+def test_missing_hook_executable_gives_127(hr):
+	hr.config("""
+	    [pre_start:missing]
+	    exec = @D@/no-such-hook
+
+	    [start]
+	    exec = touch @D@/app
+	    """)
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 127, r
+	assert not hr.exists("app"), r
+	assert hr.path("no-such-hook") in r.err, r
+
+
+def test_non_executable_hook_gives_126(hr):
+	hr.write("plain.sh", "#!/bin/sh\ntrue\n", mode=0o644)
+	hr.config("""
+	    [pre_start:noexec]
+	    exec = @D@/plain.sh
+
+	    [start]
+	    exec = touch @D@/app
+	    """)
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 126, r
+	assert not hr.exists("app"), r
+
+
+def test_hook_timeout_exits_124(hr):
+	hr.config("""
+	    [hookrun]
+	    hooks_dir = @D@/hooks.d
+	    kill_timeout = 300ms
+
+	    [pre_start:slow]
+	    exec = sleep 20
+	    timeout = 300ms
+
+	    [start]
+	    exec = touch @D@/app
+	    """)
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 124, r
+	assert r.elapsed < 15, r
+	assert not hr.exists("app"), r
+	assert "timed out" in r.err, r
+
+
+def test_hook_timeout_kills_whole_group_including_term_ignoring_grandchild(hr):
+	# The slow hook and its background child both ignore TERM: only the
+	# KILL that follows kill_timeout ends them. The next hook (the first
+	# one's failure is ignored) records whether any of them is still there.
+	hr.script("stubborn.sh", """
+	    trap '' TERM
+	    sleep 100 &
+	    echo $! > @D@/grandchild.pid
+	    echo $$ > @D@/hook.pid
+	    while :; do sleep 1; done
+	    """)
+	hr.script("check.sh", """
+	    for name in hook grandchild; do
+	        pid=$(cat @D@/$name.pid)
+	        i=0
+	        while [ $i -lt 50 ]; do
+	            state=$(cat /proc/$pid/stat 2>/dev/null) || { state=gone; break; }
+	            case $state in *") Z "*) state=zombie; break;; esac
+	            sleep 0.02; i=$((i + 1))
+	        done
+	        echo "$name $state" >> @D@/survivors
+	    done
+	    """)
+	hr.config("""
+	    [hookrun]
+	    hooks_dir = @D@/hooks.d
+	    kill_timeout = 300ms
+
+	    [pre_start:stubborn]
+	    exec = @D@/stubborn.sh
+	    timeout = 300ms
+	    on_failure = ignore
+
+	    [pre_start:check]
+	    exec = @D@/check.sh
+
+	    [start]
+	    exec = true
+	    """)
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 0, r
+	for line in hr.lines("survivors"):
+		name, state = line.split(" ", 1)
+		assert state in ("gone", "zombie"), "%s survived its timeout: %s" % (
+		    name, state)
+	assert "sending KILL" in r.err, r
+	gc = int(hr.read("grandchild.pid"))
+	assert not alive(gc)
+
+
+def test_phase_deadline_stops_hooks_that_together_run_too_long(hr):
+	# Each hook alone is well within its own timeout; together they are not.
+	hr.config("""
+	    [hookrun]
+	    hooks_dir = @D@/hooks.d
+	    kill_timeout = 300ms
+
+	    [pre_start]
+	    deadline = 1s
+
+	    [pre_start:one]
+	    exec = sh -c 'sleep 0.3; touch @D@/one'
+
+	    [pre_start:two]
+	    exec = sh -c 'sleep 10; touch @D@/two'
+
+	    [pre_start:three]
+	    exec = touch @D@/three
+
+	    [start]
+	    exec = touch @D@/app
+	    """)
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 124, r
+	assert r.elapsed < 8, r
+	assert hr.exists("one"), r
+	assert not hr.exists("two"), r
+	assert not hr.exists("three"), r
+	assert not hr.exists("app"), r
+	assert "deadline" in r.err, r
+
+
+def test_hook_runs_in_its_own_process_group(hr):
+	hr.config("""
+	    [pre_start:grp]
+	    exec = sh -c 'cat /proc/$$$$/stat > @D@/hook.stat'
+
+	    [start]
+	    exec = true
+	    """)
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 0, r
+	text = hr.read("hook.stat")
+	pid = int(text.split()[0])
+	pgrp = int(parse_stat(text)[2])
+	assert pgrp == pid, text
+	assert pgrp != r.pid, text
+
+
+def test_hook_background_child_left_behind_is_gone_when_hookrun_exits(hr):
+	# setsid: the child leaves the hook's process group, but hookrun reaps
+	# and ends every descendant before it exits.
+	hr.config("""
+	    [pre_start:leaver]
+	    exec = sh -c 'setsid sleep 60 > /dev/null 2>&1 < /dev/null & echo $! > @D@/left.pid'
+
+	    [start]
+	    exec = true
+	    """)
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 0, r
+	pid = int(hr.read("left.pid"))
+	assert wait_for(lambda: not alive(pid), 2), "pid %d outlived hookrun" % pid
