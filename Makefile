@@ -66,6 +66,13 @@ asan:
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
 		$(PYTHON) -m pytest -q -p no:cacheprovider tests/blackbox
 
+# A statically linked hookrun for scratch or distroless images.
+static:
+	$(MAKE) B=build-static LDFLAGS="-static" hookrun-static
+
+hookrun-static: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
 hookrun-asan: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
@@ -92,7 +99,7 @@ install: all
 	install -m 644 man/hookrun.ini.5 $(DESTDIR)$(MANDIR)/man5/hookrun.ini.5
 
 clean:
-	rm -rf $(B) build-asan hookrun hookrun-asan
+	rm -rf $(B) build-asan build-static hookrun hookrun-asan hookrun-static
 
 help:
 	@echo "make          build hookrun"
@@ -101,3 +108,4 @@ help:
 	@echo "make deps     apt-install what is missing (as root)"
 	@echo "make install  PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 	@echo "make bench    benchmarks (tests/bench)"
+	@echo "make static   a statically linked hookrun-static"

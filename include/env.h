@@ -16,6 +16,9 @@ char	**env_build(const struct runtime *rt, const struct proc *proc,
 	    char *const *vars, int keep_notify, char *err, size_t errlen);
 void	  env_free(char **envp);
 
+/* The entry of envp that starts with prefix ("KEY="), or NULL. */
+char	 *env_find(char **envp, const char *prefix);
+
 /* Sets "KEY=VALUE" in a malloc'd vector, replacing KEY. 0, or -1 on ENOMEM. */
 int	  env_set(char ***envp, size_t *n, const char *kv);
 

@@ -13,6 +13,7 @@ struct spawn_req {
 	int		  set_gid;
 	uid_t		  uid;
 	gid_t		  gid;
+	int		  fd_in;	/* dup'd to 0 when >= 0 */
 	int		  fd_out;	/* dup'd to 1 when >= 0 */
 	int		  fd_err;	/* dup'd to 2 when >= 0 */
 	int		  extra_from;	/* dup'd to extra_to when >= 0 */

@@ -44,6 +44,17 @@ env_set(char ***envp, size_t *n, const char *kv)
 	return 0;
 }
 
+char *
+env_find(char **envp, const char *prefix)
+{
+	size_t len = strlen(prefix);
+
+	for (; envp != NULL && *envp != NULL; envp++)
+		if (strncmp(*envp, prefix, len) == 0)
+			return *envp;
+	return NULL;
+}
+
 void
 env_free(char **envp)
 {

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "env.h"
 #include "log.h"
+#include "notify.h"
 #include "phase.h"
 #include "plan.h"
 #include "reap.h"
@@ -236,6 +237,7 @@ main(int argc, char **argv)
 		return 70;
 	}
 	loop_quiet(rt.loop);
+	notify_init(rt.loop);
 	signals_init(rt.loop, supervise_signal, &rt);
 	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_debug("prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));

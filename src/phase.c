@@ -13,6 +13,7 @@
 
 #include "env.h"
 #include "log.h"
+#include "notify.h"
 #include "parse.h"
 #include "path.h"
 #include "phase.h"
@@ -251,6 +252,12 @@ attempt_start(struct hook_run *hr)
 		return;
 	}
 
+	/* systemd's start or stop timeout must not cut a hook short. */
+	if (hr->hook->timeout_ms > 0)
+		notify_extend(hr->hook->timeout_ms + rt->cfg->kill_timeout_ms);
+	notify_send("STATUS=%s: %s (attempt %ld)", pname(pr), hr->hook->name,
+	    hr->attempt);
+
 	memset(&req, 0, sizeof(req));
 	req.path = path;
 	req.argv = p->argv;
@@ -260,6 +267,7 @@ attempt_start(struct hook_run *hr)
 	req.set_gid = p->user != NULL || p->group != NULL;
 	req.uid = p->uid;
 	req.gid = p->gid;
+	req.fd_in = -1;
 	req.fd_out = fds[0];
 	req.fd_err = fds[1];
 	req.extra_from = -1;

@@ -116,6 +116,8 @@ child_main(void *arg)
 		if (getppid() != c->parent)
 			_exit(128 + r->pdeathsig);
 	}
+	if (r->fd_in >= 0 && child_dup(r->fd_in, STDIN_FILENO) == -1)
+		child_fail(c, "dup2");
 	if (r->fd_out >= 0 && child_dup(r->fd_out, STDOUT_FILENO) == -1)
 		child_fail(c, "dup2");
 	if (r->fd_err >= 0 && child_dup(r->fd_err, STDERR_FILENO) == -1)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -11,9 +12,11 @@
 
 #include "env.h"
 #include "log.h"
+#include "notify.h"
 #include "parse.h"
 #include "path.h"
 #include "phase.h"
+#include "ready.h"
 #include "signals.h"
 #include "spawn.h"
 #include "supervise.h"
@@ -42,12 +45,15 @@ struct supervisor {
 	int			 forced;	/* a post_start hook's status */
 	int			 exit_status;
 	int			 foreground;	/* the app was given the terminal */
+	struct ready		 ready;
+	int			 ready_sent;	/* READY=1 went to systemd */
 };
 
 static struct supervisor *active;
 
 static void	 sv_step(struct supervisor *);
 static void	 stop_begin(struct supervisor *);
+static void	 app_ready(void *, int);
 
 static double
 mono_now(void)
@@ -78,6 +84,17 @@ sv_done(struct supervisor *sv)
 		    0 : sv->last_status;
 }
 
+/* Ready, and post_start done: tell systemd once. */
+static void
+running(struct supervisor *sv)
+{
+	if (!sv->ready_sent)
+		notify_send("READY=1\nSTATUS=running");
+	else
+		notify_send("STATUS=running");
+	sv->ready_sent = 1;
+}
+
 static void
 post_done(struct phase_run *pr)
 {
@@ -90,6 +107,8 @@ post_done(struct phase_run *pr)
 		stop_begin(sv);
 		return;
 	}
+	if (pr->result == 0 && sv->state == SV_RUNNING && sv->pid != 0)
+		running(sv);
 	sv_step(sv);
 }
 
@@ -110,6 +129,8 @@ app_exit_cb(struct ev_loop *loop, ev_child *w, int revents)
 	/* Take the terminal back, if the app had it (TTOU is ignored). */
 	if (sv->foreground)
 		tcsetpgrp(STDIN_FILENO, getpgrp());
+	ready_stop(&sv->ready);
+	notify_app_alive(0);
 	sv->pid = 0;
 	sv->rt->app_pid = 0;
 	sv->rt->app_status = st;
@@ -132,6 +153,30 @@ app_spawn_failed(const char *step, const char *what, int err)
 	return strcmp(step, "exec") == 0 && err == ENOENT ? 127 : 126;
 }
 
+/*
+ * The app's environment: with its own NOTIFY_SOCKET for ready = notify, and
+ * LISTEN_PID with room for the pid the child writes in (socket activation).
+ */
+static char **
+app_env(struct supervisor *sv, char *err, size_t errlen)
+{
+	const char *sock = notify_app_path();
+	char notify[128], *vars[3], **envp, *lp;
+	int n = 0;
+
+	if (sv->rt->cfg->app.ready == READY_NOTIFY && sock != NULL) {
+		snprintf(notify, sizeof(notify), "NOTIFY_SOCKET=%s", sock);
+		vars[n++] = notify;
+	}
+	if (getenv("LISTEN_FDS") != NULL)
+		vars[n++] = "LISTEN_PID=0000000000000000";
+	vars[n] = NULL;
+	envp = env_build(sv->rt, &sv->rt->cfg->app.proc, vars, 0, err, errlen);
+	if (envp != NULL && (lp = env_find(envp, "LISTEN_PID=")) != NULL)
+		lp[strlen("LISTEN_PID=")] = '\0';
+	return envp;
+}
+
 static void
 app_start(struct supervisor *sv)
 {
@@ -143,9 +188,16 @@ app_start(struct supervisor *sv)
 	int e;
 
 	sv->state = SV_RUNNING;
-	if ((envp = env_build(rt, p, NULL,
-	    rt->cfg->app.ready == READY_NOTIFY, err, sizeof(err))) == NULL) {
+	if (ready_prepare(&sv->ready, rt) == -1) {
+		log_event(LOG_ERR, "start", NULL, "app_ready", -1, -1,
+		    "ready = %s: %s", rt->cfg->app.ready_arg, strerror(errno));
+		sv->forced = 70;
+		sv_done(sv);
+		return;
+	}
+	if ((envp = app_env(sv, err, sizeof(err))) == NULL) {
 		log_event(LOG_ERR, "start", NULL, "app_exec", -1, -1, "%s", err);
+		ready_stop(&sv->ready);
 		sv->forced = 126;
 		sv_done(sv);
 		return;
@@ -153,6 +205,7 @@ app_start(struct supervisor *sv)
 	if ((e = path_resolve_at(p->workdir, p->argv[0], path,
 	    sizeof(path))) != 0) {
 		env_free(envp);
+		ready_stop(&sv->ready);
 		sv->forced = app_spawn_failed("exec", p->argv[0], e);
 		sv_done(sv);
 		return;
@@ -166,13 +219,17 @@ app_start(struct supervisor *sv)
 	req.set_gid = p->user != NULL || p->group != NULL;
 	req.uid = p->uid;
 	req.gid = p->gid;
-	req.fd_out = req.fd_err = req.extra_from = -1;
+	req.fd_in = req.fd_out = req.fd_err = -1;
+	req.extra_from = sv->ready.child_fd;
+	req.extra_to = rt->cfg->app.ready_fd;
+	req.listen_pid = env_find(envp, "LISTEN_PID=");
 	req.foreground = sv->foreground = isatty(STDIN_FILENO) &&
 	    tcgetpgrp(STDIN_FILENO) == getpgrp();
 	sv->pid = spawn_process(&req, &e, &step);
 	env_free(envp);
 	if (sv->pid == -1) {
 		sv->pid = 0;
+		ready_stop(&sv->ready);
 		sv->forced = app_spawn_failed(step, strcmp(step, "chdir") == 0 ?
 		    p->workdir : p->argv[0], e);
 		sv_done(sv);
@@ -185,8 +242,29 @@ app_start(struct supervisor *sv)
 	ev_child_start(rt->loop, &sv->child);
 	log_event(LOG_INFO, "start", NULL, "app_start", -1, -1,
 	    "app started (pid %d)", (int)sv->pid);
+	notify_app_alive(1);
+	notify_send("STATUS=start: waiting for the app to be ready");
+	ready_start(&sv->ready, app_ready, sv);
+}
+
+static void
+app_ready(void *arg, int ok)
+{
+	struct supervisor *sv = arg;
+	struct runtime *rt = sv->rt;
+
+	if (!ok) {
+		sv->forced = 125;
+		stop_begin(sv);
+		return;
+	}
+	if (rt->cfg->app.ready != READY_NONE)
+		log_event(LOG_INFO, "start", NULL, "app_ready", -1, -1,
+		    "app is ready");
 	if (rt->cfg->phases[PHASE_POST_START].nhooks > 0)
 		phase_start(&sv->post, rt, PHASE_POST_START, post_done, sv);
+	else
+		running(sv);
 }
 
 /* The app is down while running: restart it, or go down too. */
@@ -307,6 +385,8 @@ stop_begin(struct supervisor *sv)
 {
 	struct runtime *rt = sv->rt;
 
+	ready_stop(&sv->ready);
+	notify_send("STOPPING=1\nSTATUS=stopping");
 	if (sv->post.running)
 		phase_stop(&sv->post);
 	sv->state = SV_PRE_STOP;
@@ -388,6 +468,7 @@ supervise_run(struct runtime *rt)
 	while (sv.state != SV_DONE)
 		ev_run(rt->loop, EVRUN_ONCE);
 	active = NULL;
+	notify_app_close(rt->loop);
 	free(sv.restarts);
 	return sv.exit_status;
 }

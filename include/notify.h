@@ -1,0 +1,35 @@
+/* notify.h: sd_notify to systemd (when NOTIFY_SOCKET is set), and the app's own notify socket. */
+#ifndef HOOKRUN_NOTIFY_H
+#define HOOKRUN_NOTIFY_H
+
+#include <ev.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Reads NOTIFY_SOCKET (a path, or "@name" for an abstract socket) and
+ * WATCHDOG_USEC/WATCHDOG_PID, and removes them from hookrun's environment,
+ * so that no child inherits them by accident.
+ */
+void	 notify_init(struct ev_loop *loop);
+/* 1 when systemd listens. */
+int	 notify_enabled(void);
+/* Sends one datagram ("READY=1", "STATUS=..."); nothing without NOTIFY_SOCKET. */
+void	 notify_send(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* EXTEND_TIMEOUT_USEC= for something that may take ms (0: nothing). */
+void	 notify_extend(int64_t ms);
+/* WATCHDOG=1 pings go out at half of WATCHDOG_USEC only while the app is alive. */
+void	 notify_app_alive(int alive);
+
+/*
+ * The app's own socket (ready = notify): a datagram socket in a private
+ * directory; its path goes into the app's NOTIFY_SOCKET. ready_cb runs on
+ * READY=1; STATUS= lines are relayed to systemd. Returns -1 with errno.
+ */
+typedef void (*notify_ready_fn)(void *arg);
+int	 notify_app_open(struct ev_loop *loop, notify_ready_fn ready_cb,
+	    void *arg);
+const char *notify_app_path(void);
+void	 notify_app_close(struct ev_loop *loop);
+
+#endif

@@ -1,0 +1,183 @@
+/* notify.c: sd_notify out to systemd, and the app's own notify socket in. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "notify.h"
+
+static int			 out_fd = -1;
+static struct sockaddr_un	 out_addr;
+static socklen_t		 out_len;
+static ev_timer			 watchdog;
+static int			 app_alive;
+
+static int			 app_fd = -1;
+static ev_io			 app_io;
+static char			 app_dir[64];
+static char			 app_path[96];
+static notify_ready_fn		 app_ready_cb;
+static void			*app_ready_arg;
+
+static void
+watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	if (app_alive)
+		notify_send("WATCHDOG=1");
+}
+
+void
+notify_init(struct ev_loop *loop)
+{
+	const char *path = getenv("NOTIFY_SOCKET"), *usec, *wpid;
+	size_t len;
+	unsigned long long us;
+
+	if (path != NULL && (path[0] == '/' || path[0] == '@') &&
+	    (len = strlen(path)) < sizeof(out_addr.sun_path)) {
+		memset(&out_addr, 0, sizeof(out_addr));
+		out_addr.sun_family = AF_UNIX;
+		memcpy(out_addr.sun_path, path, len);
+		if (path[0] == '@')
+			out_addr.sun_path[0] = '\0';
+		out_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
+		out_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (out_fd == -1)
+			log_warn("NOTIFY_SOCKET: socket: %s", strerror(errno));
+	} else if (path != NULL)
+		log_warn("NOTIFY_SOCKET '%s': not a socket path: ignored", path);
+
+	usec = getenv("WATCHDOG_USEC");
+	wpid = getenv("WATCHDOG_PID");
+	if (out_fd >= 0 && usec != NULL && (us = strtoull(usec, NULL, 10)) > 0 &&
+	    (wpid == NULL || strtol(wpid, NULL, 10) == (long)getpid())) {
+		ev_timer_init(&watchdog, watchdog_cb, (ev_tstamp)us / 2e6,
+		    (ev_tstamp)us / 2e6);
+		ev_timer_start(loop, &watchdog);
+	}
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("WATCHDOG_USEC");
+	unsetenv("WATCHDOG_PID");
+}
+
+int
+notify_enabled(void)
+{
+	return out_fd >= 0;
+}
+
+void
+notify_send(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	if (out_fd < 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	if (sendto(out_fd, buf, (size_t)n, MSG_NOSIGNAL,
+	    (struct sockaddr *)&out_addr, out_len) == -1)
+		log_debug("NOTIFY_SOCKET: sendto: %s", strerror(errno));
+}
+
+void
+notify_extend(int64_t ms)
+{
+	if (ms > 0)
+		notify_send("EXTEND_TIMEOUT_USEC=%lld", (long long)ms * 1000);
+}
+
+void
+notify_app_alive(int alive)
+{
+	app_alive = alive;
+}
+
+/* One datagram from the app: newline-separated VAR=value assignments. */
+static void
+app_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	char buf[4096], *line, *save = NULL;
+	ssize_t n;
+
+	(void)loop;
+	(void)revents;
+	while ((n = recv(w->fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
+		buf[n] = '\0';
+		for (line = strtok_r(buf, "\n", &save); line != NULL;
+		    line = strtok_r(NULL, "\n", &save)) {
+			if (strcmp(line, "READY=1") == 0) {
+				if (app_ready_cb != NULL)
+					app_ready_cb(app_ready_arg);
+			} else if (strncmp(line, "STATUS=", 7) == 0)
+				notify_send("%s", line);
+		}
+	}
+}
+
+int
+notify_app_open(struct ev_loop *loop, notify_ready_fn ready_cb, void *arg)
+{
+	struct sockaddr_un sa;
+	const char *tmp = getenv("TMPDIR");
+	int saved;
+
+	if (tmp == NULL || *tmp == '\0' || strlen(tmp) > 40)
+		tmp = "/tmp";
+	snprintf(app_dir, sizeof(app_dir), "%s/hookrun-notify.XXXXXX", tmp);
+	if (mkdtemp(app_dir) == NULL)
+		return -1;
+	snprintf(app_path, sizeof(app_path), "%s/notify", app_dir);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, app_path, strlen(app_path) + 1);
+	if ((app_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1 || bind(app_fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+		saved = errno;
+		notify_app_close(loop);
+		errno = saved;
+		return -1;
+	}
+	app_ready_cb = ready_cb;
+	app_ready_arg = arg;
+	ev_io_init(&app_io, app_cb, app_fd, EV_READ);
+	ev_io_start(loop, &app_io);
+	return 0;
+}
+
+const char *
+notify_app_path(void)
+{
+	return app_fd >= 0 ? app_path : NULL;
+}
+
+void
+notify_app_close(struct ev_loop *loop)
+{
+	if (app_fd >= 0) {
+		ev_io_stop(loop, &app_io);
+		close(app_fd);
+		app_fd = -1;
+	}
+	if (app_path[0] != '\0')
+		unlink(app_path);
+	if (app_dir[0] != '\0')
+		rmdir(app_dir);
+	app_path[0] = app_dir[0] = '\0';
+}
