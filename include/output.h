@@ -38,4 +38,7 @@ void	 output_start(struct ev_loop *loop, struct output *o);
  */
 void	 output_finish(struct ev_loop *loop, struct output *o);
 
+/* Returns the buffers kept between hooks (call when no hook runs for a while). */
+void	 output_trim(void);
+
 #endif

@@ -1,4 +1,5 @@
 /* parse.h: pure value parsing: durations, signals, booleans, argv splitting, ${VAR} expansion. */
+/* In parse.c (values, "did you mean"), signame.c, argv.c and expand.c (${VAR}, env lines). */
 #ifndef HOOKRUN_PARSE_H
 #define HOOKRUN_PARSE_H
 

@@ -7,68 +7,103 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "output.h"
 
 /* One pipe's worth: lines longer than this are cut, never lost. */
 #define OUTPUT_BUF	(64 * 1024)
-#define OUTPUT_IOV	256
+#define OUTPUT_CACHE	4
 
-struct batch {
-	struct iovec	 iov[OUTPUT_IOV];
-	int		 n;
-	int		 dest;
-};
+/*
+ * Buffers are mapped, not malloc'd, so that they leave no dirty heap behind,
+ * and kept between hooks until output_trim, so that a phase of many hooks
+ * maps them once.
+ */
+static char	*cache[OUTPUT_CACHE];
+static int	 ncache;
+static char	*wbuf;		/* prefixed lines on their way out */
+static size_t	 wlen;
+
+static char *
+buf_get(void)
+{
+	char *p;
+
+	if (ncache > 0)
+		return cache[--ncache];
+	p = mmap(NULL, OUTPUT_BUF, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
 
 static void
-write_all(int fd, struct iovec *iov, int n)
+buf_put(char *p)
 {
-	ssize_t w;
+	if (p == NULL)
+		return;
+	if (ncache < OUTPUT_CACHE)
+		cache[ncache++] = p;
+	else
+		munmap(p, OUTPUT_BUF);
+}
 
-	while (n > 0) {
-		w = writev(fd, iov, n);
-		if (w == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN) {
-				struct pollfd p = { .fd = fd, .events = POLLOUT };
-
-				poll(&p, 1, -1);
-				continue;
-			}
-			return;	/* EPIPE and the like: the output is gone */
-		}
-		while (n > 0 && (size_t)w >= iov->iov_len) {
-			w -= (ssize_t)iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov->iov_base = (char *)iov->iov_base + w;
-			iov->iov_len -= (size_t)w;
-		}
+void
+output_trim(void)
+{
+	while (ncache > 0)
+		munmap(cache[--ncache], OUTPUT_BUF);
+	if (wbuf != NULL && wlen == 0) {
+		munmap(wbuf, OUTPUT_BUF);
+		wbuf = NULL;
 	}
 }
 
 static void
-batch_flush(struct batch *b)
+write_all(int fd, const char *p, size_t n)
 {
-	write_all(b->dest, b->iov, b->n);
-	b->n = 0;
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+
+				poll(&pfd, 1, -1);
+				continue;
+			}
+			return;	/* EPIPE and the like: the output is gone */
+		}
+		p += w;
+		n -= (size_t)w;
+	}
 }
 
 static void
-batch_add(struct batch *b, const void *p, size_t len)
+wflush(int dest)
 {
-	if (len == 0)
-		return;
-	if (b->n == OUTPUT_IOV)
-		batch_flush(b);
-	b->iov[b->n].iov_base = (void *)p;
-	b->iov[b->n].iov_len = len;
-	b->n++;
+	write_all(dest, wbuf, wlen);
+	wlen = 0;
+}
+
+/* Copies into one buffer: one write per 64 KiB, not one per line. */
+static void
+wadd(int dest, const char *p, size_t len)
+{
+	size_t n;
+
+	while (len > 0) {
+		if (wlen == OUTPUT_BUF)
+			wflush(dest);
+		n = OUTPUT_BUF - wlen < len ? OUTPUT_BUF - wlen : len;
+		memcpy(wbuf + wlen, p, n);
+		wlen += n;
+		p += n;
+		len -= n;
+	}
 }
 
 /*
@@ -79,29 +114,31 @@ static void
 stream_emit(struct output_stream *s, int last)
 {
 	struct output *o = s->out;
-	struct batch b = { .n = 0, .dest = s->dest };
 	char *p = s->buf, *end = s->buf + s->len, *nl;
+	int d = s->dest;
 
+	if (wbuf == NULL && (wbuf = buf_get()) == NULL)
+		return;
 	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
 		if (!s->midline)
-			batch_add(&b, o->prefix, o->prefixlen);
-		batch_add(&b, p, (size_t)(nl - p) + 1);
+			wadd(d, o->prefix, o->prefixlen);
+		wadd(d, p, (size_t)(nl - p) + 1);
 		s->midline = 0;
 		p = nl + 1;
 	}
 	if (p < end && (last || (p == s->buf && s->len == OUTPUT_BUF))) {
 		if (!s->midline)
-			batch_add(&b, o->prefix, o->prefixlen);
-		batch_add(&b, p, (size_t)(end - p));
+			wadd(d, o->prefix, o->prefixlen);
+		wadd(d, p, (size_t)(end - p));
 		if (last)
-			batch_add(&b, "\n", 1);
+			wadd(d, "\n", 1);
 		s->midline = !last;
 		p = end;
 	} else if (last && s->midline) {
-		batch_add(&b, "\n", 1);
+		wadd(d, "\n", 1);
 		s->midline = 0;
 	}
-	batch_flush(&b);
+	wflush(d);
 	s->len = (size_t)(end - p);
 	if (s->len > 0 && p != s->buf)
 		memmove(s->buf, p, s->len);
@@ -166,9 +203,7 @@ output_open(struct output *o, const char *phase, const char *hook,
 
 		s->out = o;
 		s->dest = i == 0 ? STDOUT_FILENO : STDERR_FILENO;
-		s->buf = mmap(NULL, OUTPUT_BUF, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (s->buf == MAP_FAILED || pipe2(fds, O_CLOEXEC) == -1)
+		if ((s->buf = buf_get()) == NULL || pipe2(fds, O_CLOEXEC) == -1)
 			goto fail;
 		fcntl(fds[0], F_SETFL, O_NONBLOCK);
 		s->fd = fds[0];
@@ -182,8 +217,7 @@ fail:
 			close(o->s[i].fd);
 		if (child_fds[i] >= 0)
 			close(child_fds[i]);
-		if (o->s[i].buf != NULL && o->s[i].buf != MAP_FAILED)
-			munmap(o->s[i].buf, OUTPUT_BUF);
+		buf_put(o->s[i].buf);
 		o->s[i].buf = NULL;
 	}
 	errno = saved;
@@ -215,8 +249,7 @@ output_finish(struct ev_loop *loop, struct output *o)
 			stream_emit(s, 1);
 			stream_close(loop, s);
 		}
-		if (s->buf != NULL)
-			munmap(s->buf, OUTPUT_BUF);
+		buf_put(s->buf);
 		s->buf = NULL;
 	}
 }

@@ -13,6 +13,7 @@
 #include "env.h"
 #include "log.h"
 #include "notify.h"
+#include "output.h"
 #include "parse.h"
 #include "path.h"
 #include "phase.h"
@@ -88,6 +89,7 @@ sv_done(struct supervisor *sv)
 static void
 running(struct supervisor *sv)
 {
+	output_trim();
 	if (!sv->ready_sent)
 		notify_send("READY=1\nSTATUS=running");
 	else

@@ -1,5 +1,9 @@
-/* fuzz_parse.c: libFuzzer target for parse.c: argv splitting, ${VAR}
- * expansion, durations and the smaller parsers, with their invariants. */
+/* fuzz_parse.c: libFuzzer target for parse.h: argv splitting, ${VAR}
+ * expansion, durations and the smaller parsers, with their invariants.
+ * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude
+ *   -o fuzz_parse tests/fuzz/fuzz_parse.c src/parse.c src/signame.c
+ *   src/argv.c src/expand.c
+ * Run:   ./fuzz_parse tests/fuzz/corpus_parse */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,0 +1,30 @@
+/* user.h: users and groups looked up in /etc/passwd and /etc/group directly, */
+/* not through NSS: a static hookrun finds them in a scratch image too. */
+#ifndef HOOKRUN_USER_H
+#define HOOKRUN_USER_H
+
+#include <sys/types.h>
+
+#define USER_PASSWD_FILE	"/etc/passwd"
+#define USER_GROUP_FILE		"/etc/group"
+
+/* What a lookup found; -1 when the file cannot be read (errno set). */
+#define USER_NONE	0	/* no such name, and not a number */
+#define USER_ENTRY	1	/* an entry of the file */
+#define USER_NUMBER	2	/* a number the file has no entry for */
+
+/*
+ * Both read path, in passwd(5) or group(5) format, and take the first entry
+ * that matches, as getpwnam(3) and friends do with "files"; blank, '#'
+ * comment and malformed lines are skipped, and a missing file has no
+ * entries. Out parameters are set only for what was found.
+ *
+ * user = NAME or UID: the entry named s, else, when s is a decimal number,
+ * the entry with that uid: USER_ENTRY sets uid and the primary gid;
+ * USER_NUMBER only uid.
+ */
+int	 user_lookup(const char *path, const char *s, uid_t *uid, gid_t *gid);
+/* group = NAME or GID: the entry named s, else s as a number; sets gid. */
+int	 group_lookup(const char *path, const char *s, gid_t *gid);
+
+#endif

@@ -1,0 +1,333 @@
+/* confval.c: sets one key's value into the config, hook or app it belongs */
+/* to, checking it: durations, words, ready =, env =, paths. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_int.h"
+#include "parse.h"
+
+#define ECHO_MAX	80	/* longest value quoted in a message */
+
+/* A value short enough to quote in a message. */
+static const char *
+echo(const char *v, char *buf, size_t len)
+{
+	if (strlen(v) <= ECHO_MAX)
+		return v;
+	snprintf(buf, len, "%.*s...", ECHO_MAX, v);
+	return buf;
+}
+
+static int
+strv_push(char ***v, size_t *n, char *s)
+{
+	char **nv;
+
+	if ((nv = realloc(*v, (*n + 2) * sizeof(*nv))) == NULL)
+		return -1;
+	nv[(*n)++] = s;
+	nv[*n] = NULL;
+	*v = nv;
+	return 0;
+}
+
+/* Relative paths in the file are relative to the file's directory. */
+static char *
+rel_path(struct loader *ld, const char *p)
+{
+	char *s;
+
+	if (p[0] == '/' || ld->dir == NULL)
+		return strdup(p);
+	if (asprintf(&s, "%s/%s", strcmp(ld->dir, "/") == 0 ? "" : ld->dir,
+	    p) == -1)
+		return NULL;
+	return s;
+}
+
+/* One of words (NULL-terminated); *out is its index. */
+static int
+set_word(const char *v, const char *const *words, int *out, char *err,
+    size_t len)
+{
+	const char *close;
+	char eb[ECHO_MAX + 4];
+	size_t off;
+	int i;
+
+	for (i = 0; words[i] != NULL; i++)
+		if (strcmp(v, words[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	off = (size_t)snprintf(err, len, "'%s' is not",
+	    echo(v, eb, sizeof(eb)));
+	for (i = 0; words[i] != NULL && off < len; i++)
+		off += (size_t)snprintf(err + off, len - off, "%s %s",
+		    i == 0 ? "" : words[i + 1] == NULL ? " or" : ",", words[i]);
+	if ((close = parse_closest(v, words)) != NULL && off < len)
+		snprintf(err + off, len - off, " (did you mean '%s'?)", close);
+	return -1;
+}
+
+/* ready = none | notify | fd:N | tcp:HOST:PORT | exec:COMMAND | delay:D */
+static int
+set_ready(struct app *a, const char *v, char *err, size_t len)
+{
+	static const char *const words[] = {	/* in enum ready_kind order */
+		"none", "notify", "fd:", "tcp:", "exec:", "delay:", NULL
+	};
+	const char *arg = NULL, *colon;
+	char *end, eb[ECHO_MAX + 4];
+	long n;
+	int i, argc;
+
+	for (i = 0; words[i] != NULL; i++) {
+		size_t wl = strlen(words[i]);
+
+		if (words[i][wl - 1] == ':' ? strncmp(v, words[i], wl) == 0 :
+		    strcmp(v, words[i]) == 0) {
+			arg = v + wl;
+			break;
+		}
+	}
+	if (words[i] == NULL) {
+		snprintf(err, len, "'%s' is not none, notify, fd:N, "
+		    "tcp:HOST:PORT, exec:COMMAND or delay:DURATION",
+		    echo(v, eb, sizeof(eb)));
+		return -1;
+	}
+	free(a->ready_arg);
+	a->ready_arg = NULL;
+	a->ready = (enum ready_kind)i;
+	if (i >= READY_FD && (a->ready_arg = strdup(arg)) == NULL)
+		goto nomem;
+	switch (a->ready) {
+	case READY_FD:
+		errno = 0;
+		n = strtol(arg, &end, 10);
+		if (!isdigit((unsigned char)*arg) || *end != '\0' || errno ||
+		    n < 3 || n > INT_MAX) {
+			snprintf(err, len, "fd:N needs a descriptor number of "
+			    "3 or more");
+			return -1;
+		}
+		a->ready_fd = (int)n;
+		break;
+	case READY_TCP:
+		colon = strrchr(arg, ':');
+		if (colon == NULL || colon == arg || colon[1] == '\0' ||
+		    (n = strtol(colon + 1, &end, 10)) < 1 || n > 65535 ||
+		    *end != '\0' || !isdigit((unsigned char)colon[1])) {
+			snprintf(err, len, "tcp:HOST:PORT needs a host and a "
+			    "port from 1 to 65535");
+			return -1;
+		}
+		free(a->ready_host);
+		free(a->ready_port);
+		/* [::1]:80: the brackets only separate the port */
+		if (arg[0] == '[' && colon[-1] == ']')
+			a->ready_host = strndup(arg + 1,
+			    (size_t)(colon - arg) - 2);
+		else
+			a->ready_host = strndup(arg, (size_t)(colon - arg));
+		if ((a->ready_port = strdup(colon + 1)) == NULL ||
+		    a->ready_host == NULL)
+			goto nomem;
+		if (a->ready_host[0] == '\0') {
+			snprintf(err, len, "tcp:HOST:PORT needs a host");
+			return -1;
+		}
+		break;
+	case READY_EXEC:
+		argv_free(a->ready_argv);
+		a->ready_argv = NULL;
+		if (parse_argv(arg, &a->ready_argv, &argc, err, len) == -1)
+			return -1;
+		break;
+	case READY_DELAY:
+		return parse_duration(arg, &a->ready_delay_ms, err, len);
+	default:
+		break;
+	}
+	return 0;
+nomem:
+	snprintf(err, len, "out of memory");
+	return -1;
+}
+
+static int
+set_env(struct proc *pr, char *v, char *err, size_t len)
+{
+	char *eq = strchr(v, '=');
+
+	if (eq == NULL || !parse_env_name(v, (size_t)(eq - v))) {
+		snprintf(err, len, "expected NAME=VALUE with a valid "
+		    "variable name");
+		return -1;
+	}
+	return strv_push(&pr->env, &pr->nenv, v);
+}
+
+/* Takes v: frees it or keeps it. */
+int
+value_set(struct loader *ld, struct sect *s, enum key k, char *v, char *err,
+    size_t len)
+{
+	static const char *const restarts[] = {
+		"no", "on-failure", "always", NULL
+	};
+	static const char *const failures[] = { "abort", "ignore", NULL };
+	static const char *const formats[] = { "text", "json", NULL };
+	struct config *c = s->cfg;
+	struct hook *h = s->hook;
+	struct proc *pr = h != NULL ? &h->proc : s->app != NULL ?
+	    &s->app->proc : NULL;
+	char **slot = NULL, *p;
+	int r = 0, w, argc;
+
+	if (*v == '\0' && k != K_HOOKS_DIR) {
+		snprintf(err, len, "empty value");
+		free(v);
+		return -1;
+	}
+	switch (k) {
+	case K_HOOKS_DIR:
+		free(c->hooks_dir);
+		c->hooks_dir = *v == '\0' ? NULL : rel_path(ld, v);
+		c->hooks_dir_set = 1;
+		if (*v != '\0' && c->hooks_dir == NULL)
+			goto nomem;
+		break;
+	case K_TIMEOUT:
+		r = parse_duration(v, h != NULL ? &h->timeout_ms :
+		    c != NULL ? &c->timeout_ms : &s->phase->timeout_ms,
+		    err, len);
+		break;
+	case K_KILL_TIMEOUT:
+		r = parse_duration(v, &c->kill_timeout_ms, err, len);
+		break;
+	case K_STOP_TIMEOUT:
+		r = parse_duration(v, &c->stop_timeout_ms, err, len);
+		break;
+	case K_RESTART_DELAY:
+		r = parse_duration(v, &c->restart_delay_ms, err, len);
+		break;
+	case K_RESTART_DELAY_MAX:
+		r = parse_duration(v, &c->restart_delay_max_ms, err, len);
+		break;
+	case K_RESTART:
+		if ((r = set_word(v, restarts, &w, err, len)) == 0)
+			c->restart = (enum restart_policy)w;
+		break;
+	case K_RESTART_LIMIT:
+		r = parse_rate(v, &c->restart_limit, &c->restart_window_ms,
+		    err, len);
+		break;
+	case K_LOG_FORMAT:
+		if ((r = set_word(v, formats, &c->log_json, err, len)) == 0)
+			c->log_json_set = 1;
+		break;
+	case K_STRICT_PERMISSIONS:
+		r = parse_bool(v, &c->strict_permissions, err, len);
+		break;
+	case K_DEADLINE:
+		r = parse_duration(v, &s->phase->deadline_ms, err, len);
+		break;
+	case K_ON_FAILURE:
+		if ((r = set_word(v, failures, &w, err, len)) == 0 &&
+		    h != NULL)
+			h->on_failure = (enum on_failure)w;
+		else if (r == 0)
+			s->phase->on_failure = (enum on_failure)w;
+		break;
+	case K_SHELL:
+		r = parse_bool(v, &pr->shell, err, len);
+		break;
+	case K_SIGNAL_GROUP:
+		r = parse_bool(v, &s->app->signal_group, err, len);
+		break;
+	case K_RETRIES:
+		r = parse_uint(v, 1000000, &h->retries, err, len);
+		break;
+	case K_RETRY_DELAY:
+		r = parse_duration(v, &h->retry_delay_ms, err, len);
+		break;
+	case K_LOCK_TIMEOUT:
+		r = parse_duration(v, &h->lock_timeout_ms, err, len);
+		break;
+	case K_READY_TIMEOUT:
+		r = parse_duration(v, &s->app->ready_timeout_ms, err, len);
+		break;
+	case K_READY:
+		r = set_ready(s->app, v, err, len);
+		break;
+	case K_STOP_SIGNAL:
+		if ((s->app->stop_signal = parse_signal(v)) <= 0) {
+			snprintf(err, len, "unknown signal '%s'", v);
+			r = -1;
+		}
+		break;
+	case K_SUCCESS_STATUS:
+		r = parse_status_list(v, s->app->success_status, err, len);
+		break;
+	case K_LOCK:
+		if (strncmp(v, "exec:", 5) == 0) {
+			argv_free(h->lock_argv);
+			h->lock_argv = NULL;
+			if ((r = parse_argv(v + 5, &h->lock_argv, &argc, err,
+			    len)) == 0)
+				slot = &h->lock;
+			break;
+		}
+		p = rel_path(ld, v);
+		free(v);
+		if ((v = p) == NULL)
+			goto nomem;
+		slot = &h->lock;
+		break;
+	case K_ENV_FILE:
+		if ((p = rel_path(ld, v)) == NULL ||
+		    strv_push(&pr->env_files, &pr->nenv_files, p) == -1) {
+			free(p);
+			goto nomem;
+		}
+		break;
+	case K_ENV:
+		if ((r = set_env(pr, v, err, len)) == 0)
+			return 0;
+		break;
+	case K_EXEC:
+		slot = &pr->exec;
+		break;
+	case K_ONCE:
+		slot = &h->once;
+		break;
+	case K_USER:
+		slot = &pr->user;
+		break;
+	case K_GROUP:
+		slot = &pr->group;
+		break;
+	case K_WORKDIR:
+		slot = &pr->workdir;
+		break;
+	default:
+		break;
+	}
+	if (slot != NULL) {
+		free(*slot);
+		*slot = v;
+	} else
+		free(v);
+	return r;
+nomem:
+	free(v);
+	snprintf(err, len, "out of memory");
+	return -1;
+}
