@@ -3,7 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <netdb.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,28 +148,77 @@ tcp_cb(struct ev_loop *loop, ev_io *w, int revents)
 	retry_later(r);
 }
 
+/*
+ * HOST is an address, "localhost", or a name in /etc/hosts: never DNS, whose
+ * blocking lookups would stall the supervisor (and need NSS in a static
+ * build).
+ */
+static int
+tcp_addr(const char *host, int port, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	char *line = NULL, *tok, *save, addr[64] = "";
+	size_t cap = 0;
+	FILE *f;
+
+	if (strcmp(host, "localhost") == 0)
+		host = "127.0.0.1";
+	else if (inet_pton(AF_INET, host, &in4->sin_addr) != 1 &&
+	    inet_pton(AF_INET6, host, &in6->sin6_addr) != 1 &&
+	    (f = fopen("/etc/hosts", "re")) != NULL) {
+		while (addr[0] == '\0' && getline(&line, &cap, f) != -1) {
+			if ((tok = strtok_r(line, " \t\n", &save)) == NULL ||
+			    tok[0] == '#' || strlen(tok) >= sizeof(addr))
+				continue;
+			snprintf(addr, sizeof(addr), "%s", tok);
+			while ((tok = strtok_r(NULL, " \t\n", &save)) != NULL &&
+			    tok[0] != '#' && strcmp(tok, host) != 0)
+				;
+			if (tok == NULL || tok[0] == '#')
+				addr[0] = '\0';
+		}
+		free(line);
+		fclose(f);
+		host = addr;
+	}
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)port);
+		*len = sizeof(*in4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*in6);
+		return 0;
+	}
+	return -1;
+}
+
 static void
 tcp_try(struct ready *r)
 {
 	const struct app *app = app_of(r);
-	struct addrinfo hints, *ai = NULL;
-	int e;
+	struct sockaddr_storage ss;
+	socklen_t len;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	if ((e = getaddrinfo(app->ready_host, app->ready_port, &hints, &ai)) != 0) {
-		log_debug("ready: %s: %s", app->ready_arg, gai_strerror(e));
+	if (tcp_addr(app->ready_host, atoi(app->ready_port), &ss, &len) == -1) {
+		log_event(LOG_WARN, "start", NULL, "app_ready", -1, -1,
+		    "ready: '%s' is neither an address nor in /etc/hosts",
+		    app->ready_host);
 		retry_later(r);
 		return;
 	}
-	r->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	r->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0);
-	if (r->fd >= 0 && connect(r->fd, ai->ai_addr, ai->ai_addrlen) == 0) {
-		freeaddrinfo(ai);
+	if (r->fd >= 0 && connect(r->fd, (struct sockaddr *)&ss, len) == 0) {
 		ready_end(r, 1);
 		return;
 	}
-	freeaddrinfo(ai);
 	if (r->fd >= 0 && errno == EINPROGRESS) {
 		ev_io_init(&r->io, tcp_cb, r->fd, EV_WRITE);
 		r->io.data = r;
