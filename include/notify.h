@@ -5,6 +5,7 @@
 #include <ev.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /*
  * Reads NOTIFY_SOCKET (a path, or "@name" for an abstract socket) and
@@ -24,11 +25,12 @@ void	 notify_app_alive(int alive);
 /*
  * The app's own socket (ready = notify): a datagram socket in a private
  * directory; its path goes into the app's NOTIFY_SOCKET. ready_cb runs on
- * READY=1; STATUS= lines are relayed to systemd. Returns -1 with errno.
+ * READY=1; STATUS= lines are relayed to systemd. The directory and socket
+ * are given to uid/gid (-1: unchanged), the app's user. -1 with errno.
  */
 typedef void (*notify_ready_fn)(void *arg);
 int	 notify_app_open(struct ev_loop *loop, notify_ready_fn ready_cb,
-	    void *arg);
+	    void *arg, uid_t uid, gid_t gid);
 const char *notify_app_path(void);
 void	 notify_app_close(struct ev_loop *loop);
 

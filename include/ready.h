@@ -3,10 +3,13 @@
 #define HOOKRUN_READY_H
 
 #include <ev.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "output.h"
 #include "runtime.h"
+
+#define READY_ADDRS	8
 
 /* ok: 1 ready, 0 not ready within ready_timeout. */
 typedef void (*ready_fn)(void *arg, int ok);
@@ -26,6 +29,10 @@ struct ready {
 	struct output	 probe_out;
 	char		 pipebuf[64];
 	int		 child_fd;	/* fd:N: the end the app gets */
+	struct sockaddr_storage addrs[READY_ADDRS];	/* tcp: HOST's */
+	socklen_t	 alens[READY_ADDRS];
+	int		 naddrs;
+	int		 ai;		/* the address tried now */
 };
 
 /*

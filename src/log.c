@@ -100,7 +100,8 @@ log_vevent(enum log_level level, const char *phase, const char *hook,
 		    level_names[level]);
 		off = json_field(line, sizeof(line), off, "phase", phase);
 		off = json_field(line, sizeof(line), off, "hook", hook);
-		off = json_field(line, sizeof(line), off, "event", event);
+		off = json_field(line, sizeof(line), off, "event",
+		    event != NULL ? event : "message");
 		if (status >= 0 && off < sizeof(line))
 			off += (size_t)snprintf(line + off, sizeof(line) - off,
 			    ",\"status\":%d", status);

@@ -132,7 +132,8 @@ app_cb(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 int
-notify_app_open(struct ev_loop *loop, notify_ready_fn ready_cb, void *arg)
+notify_app_open(struct ev_loop *loop, notify_ready_fn ready_cb, void *arg,
+    uid_t uid, gid_t gid)
 {
 	struct sockaddr_un sa;
 	const char *tmp = getenv("TMPDIR");
@@ -148,7 +149,8 @@ notify_app_open(struct ev_loop *loop, notify_ready_fn ready_cb, void *arg)
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, app_path, strlen(app_path) + 1);
 	if ((app_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    0)) == -1 || bind(app_fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+	    0)) == -1 || bind(app_fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    chown(app_dir, uid, gid) == -1 || chown(app_path, uid, gid) == -1) {
 		saved = errno;
 		notify_app_close(loop);
 		errno = saved;

@@ -26,6 +26,7 @@
 #define BACKOFF_MAX	1.0
 
 static void	 probe_again(struct ready *);
+static void	 tcp_try(struct ready *);
 
 static const char *const kind_names[] = {
 	[READY_NONE] = "none", [READY_NOTIFY] = "notify", [READY_FD] = "fd",
@@ -145,87 +146,105 @@ tcp_cb(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	}
 	ready_close_fd(r);
-	retry_later(r);
+	r->ai++;
+	tcp_try(r);
+}
+
+static int
+addr_add(struct ready *r, const char *text, int port)
+{
+	struct sockaddr_storage *ss = &r->addrs[r->naddrs];
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	if (r->naddrs == READY_ADDRS)
+		return 0;
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, text, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)port);
+		r->alens[r->naddrs++] = sizeof(*in4);
+		return 1;
+	}
+	if (inet_pton(AF_INET6, text, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		r->alens[r->naddrs++] = sizeof(*in6);
+		return 1;
+	}
+	return 0;
 }
 
 /*
- * HOST is an address, "localhost", or a name in /etc/hosts: never DNS, whose
- * blocking lookups would stall the supervisor (and need NSS in a static
- * build).
+ * HOST is an address, or a name in /etc/hosts (every address it has there,
+ * in order; "localhost" is 127.0.0.1 and ::1 if absent): never DNS, whose
+ * blocking lookups would stall the supervisor, and need NSS when static.
  */
-static int
-tcp_addr(const char *host, int port, struct sockaddr_storage *ss,
-    socklen_t *len)
+static void
+tcp_resolve(struct ready *r, const char *host, int port)
 {
-	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-	char *line = NULL, *tok, *save, addr[64] = "";
+	char *line = NULL, *tok, *save, *addr;
 	size_t cap = 0;
 	FILE *f;
 
-	if (strcmp(host, "localhost") == 0)
-		host = "127.0.0.1";
-	else if (inet_pton(AF_INET, host, &in4->sin_addr) != 1 &&
-	    inet_pton(AF_INET6, host, &in6->sin6_addr) != 1 &&
-	    (f = fopen("/etc/hosts", "re")) != NULL) {
-		while (addr[0] == '\0' && getline(&line, &cap, f) != -1) {
-			if ((tok = strtok_r(line, " \t\n", &save)) == NULL ||
-			    tok[0] == '#' || strlen(tok) >= sizeof(addr))
+	r->naddrs = 0;
+	if (addr_add(r, host, port))
+		return;
+	if ((f = fopen("/etc/hosts", "re")) != NULL) {
+		while (getline(&line, &cap, f) != -1) {
+			if ((addr = strtok_r(line, " \t\n", &save)) == NULL ||
+			    addr[0] == '#')
 				continue;
-			snprintf(addr, sizeof(addr), "%s", tok);
 			while ((tok = strtok_r(NULL, " \t\n", &save)) != NULL &&
-			    tok[0] != '#' && strcmp(tok, host) != 0)
-				;
-			if (tok == NULL || tok[0] == '#')
-				addr[0] = '\0';
+			    tok[0] != '#')
+				if (strcmp(tok, host) == 0) {
+					addr_add(r, addr, port);
+					break;
+				}
 		}
 		free(line);
 		fclose(f);
-		host = addr;
 	}
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons((uint16_t)port);
-		*len = sizeof(*in4);
-		return 0;
+	if (r->naddrs == 0 && strcmp(host, "localhost") == 0) {
+		addr_add(r, "127.0.0.1", port);
+		addr_add(r, "::1", port);
 	}
-	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*in6);
-		return 0;
-	}
-	return -1;
 }
 
+/* Connects to the next address; after the last, waits and starts again. */
 static void
 tcp_try(struct ready *r)
 {
 	const struct app *app = app_of(r);
-	struct sockaddr_storage ss;
-	socklen_t len;
+	struct sockaddr_storage *ss;
 
-	if (tcp_addr(app->ready_host, atoi(app->ready_port), &ss, &len) == -1) {
+	if (r->ai == 0)
+		tcp_resolve(r, app->ready_host, atoi(app->ready_port));
+	if (r->naddrs == 0) {
 		log_event(LOG_WARN, "start", NULL, "app_ready", -1, -1,
 		    "ready: '%s' is neither an address nor in /etc/hosts",
 		    app->ready_host);
 		retry_later(r);
 		return;
 	}
-	r->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
-	if (r->fd >= 0 && connect(r->fd, (struct sockaddr *)&ss, len) == 0) {
-		ready_end(r, 1);
-		return;
+	for (; r->ai < r->naddrs; r->ai++) {
+		ss = &r->addrs[r->ai];
+		r->fd = socket(ss->ss_family,
+		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (r->fd >= 0 && connect(r->fd, (struct sockaddr *)ss,
+		    r->alens[r->ai]) == 0) {
+			ready_end(r, 1);
+			return;
+		}
+		if (r->fd >= 0 && errno == EINPROGRESS) {
+			ev_io_init(&r->io, tcp_cb, r->fd, EV_WRITE);
+			r->io.data = r;
+			ev_io_start(r->rt->loop, &r->io);
+			return;
+		}
+		ready_close_fd(r);
 	}
-	if (r->fd >= 0 && errno == EINPROGRESS) {
-		ev_io_init(&r->io, tcp_cb, r->fd, EV_WRITE);
-		r->io.data = r;
-		ev_io_start(r->rt->loop, &r->io);
-		return;
-	}
-	ready_close_fd(r);
+	r->ai = 0;
 	retry_later(r);
 }
 
@@ -343,7 +362,10 @@ ready_prepare(struct ready *r, struct runtime *rt)
 		r->fd = fds[0];
 		r->child_fd = fds[1];
 	} else if (app->ready == READY_NOTIFY && notify_app_path() == NULL)
-		return notify_app_open(rt->loop, notify_ready, r);
+		return notify_app_open(rt->loop, notify_ready, r,
+		    app->proc.user != NULL ? app->proc.uid : (uid_t)-1,
+		    app->proc.user != NULL || app->proc.group != NULL ?
+		    app->proc.gid : (gid_t)-1);
 	return 0;
 }
 

@@ -136,7 +136,8 @@ kill_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	format_duration((int64_t)(w->repeat * 1000.), d, sizeof(d));
-	log_warn("processes still running %s after TERM: sending KILL", d);
+	log_event(LOG_WARN, NULL, NULL, "reap", -1, -1,
+	    "processes still running %s after TERM: sending KILL", d);
 	signal_descendants(SIGKILL);
 }
 
@@ -148,9 +149,12 @@ reap_descendants(struct runtime *rt)
 	ev_timer timer;
 	int n;
 
+	/* Collect what has already exited, so that only the living count. */
+	ev_run(rt->loop, EVRUN_NOWAIT);
 	if ((n = children_count()) <= 0)
 		return;
-	log_info("sending TERM to the %d remaining process%s", n,
+	log_event(LOG_INFO, NULL, NULL, "reap", -1, -1,
+	    "sending TERM to the %d remaining process%s", n,
 	    n == 1 ? "" : "es");
 	signal_descendants(SIGTERM);
 	signal_descendants(SIGCONT);

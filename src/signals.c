@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "signals.h"
 #include "spawn.h"
@@ -26,20 +27,20 @@ is_fault(int sig)
 }
 
 /*
- * Fault signals and PIPE are handed on only when another process sent them
- * (si_code <= 0: kill, sigqueue, tgkill). The kernel's own PIPE (a write to a
- * closed pipe) is dropped: the write fails with EPIPE. A real fault restores
- * the default action, and returning re-runs the faulting instruction, which
- * then kills hookrun as it should.
+ * Fault signals and PIPE are handed on only when another process sent them.
+ * A real fault has si_code > 0; it restores the default action, and
+ * returning re-runs the faulting instruction, which then kills hookrun as it
+ * should. The kernel's own PIPE (a write to a closed pipe) comes as SI_USER
+ * from hookrun itself: it is dropped, and the write fails with EPIPE.
  */
 static void
 sent_only_handler(int sig, siginfo_t *si, void *uc)
 {
 	(void)uc;
-	if (si->si_code <= 0)
-		ev_feed_signal(sig);
-	else if (sig != SIGPIPE)
+	if (si->si_code > 0 && sig != SIGPIPE)
 		signal(sig, SIG_DFL);
+	else if (si->si_code <= 0 && si->si_pid != getpid())
+		ev_feed_signal(sig);
 }
 
 void

@@ -48,6 +48,7 @@ struct supervisor {
 	int			 foreground;	/* the app was given the terminal */
 	struct ready		 ready;
 	int			 ready_sent;	/* READY=1 went to systemd */
+	int			 stopping_sent;	/* and STOPPING=1 */
 };
 
 static struct supervisor *active;
@@ -71,12 +72,22 @@ app_target(const struct supervisor *sv)
 	return sv->rt->cfg->app.signal_group ? -sv->pid : sv->pid;
 }
 
+/* Tells systemd, once, that hookrun is on its way down. */
+static void
+stopping(struct supervisor *sv)
+{
+	if (!sv->stopping_sent)
+		notify_send("STOPPING=1\nSTATUS=stopping");
+	sv->stopping_sent = 1;
+}
+
 static void
 sv_done(struct supervisor *sv)
 {
 	const struct app *app = &sv->rt->cfg->app;
 
 	ev_timer_stop(sv->rt->loop, &sv->timer);
+	stopping(sv);
 	sv->state = SV_DONE;
 	if (sv->forced)
 		sv->exit_status = sv->forced;
@@ -388,7 +399,7 @@ stop_begin(struct supervisor *sv)
 	struct runtime *rt = sv->rt;
 
 	ready_stop(&sv->ready);
-	notify_send("STOPPING=1\nSTATUS=stopping");
+	stopping(sv);
 	if (sv->post.running)
 		phase_stop(&sv->post);
 	sv->state = SV_PRE_STOP;
@@ -415,7 +426,8 @@ supervise_signal(int sig, void *arg)
 	if (rt->stoppable != NULL) {
 		if (rt->stop_sig == 0) {
 			rt->stop_sig = sig;
-			log_info("received %s: stopping", signal_name(sig));
+			log_event(LOG_INFO, NULL, NULL, "signal", -1, -1,
+			    "received %s: stopping", signal_name(sig));
 		}
 		phase_stop(rt->stoppable);
 		return;
@@ -427,11 +439,13 @@ supervise_signal(int sig, void *arg)
 	switch (sv->state) {
 	case SV_RUNNING:
 		rt->stop_sig = sig;
-		log_info("received %s: stopping", signal_name(sig));
+		log_event(LOG_INFO, NULL, NULL, "signal", -1, -1,
+		    "received %s: stopping", signal_name(sig));
 		stop_begin(sv);
 		break;
 	case SV_PRE_STOP:
-		log_info("received %s again: skipping the rest of pre_stop",
+		log_event(LOG_INFO, NULL, NULL, "signal", -1, -1,
+		    "received %s again: skipping the rest of pre_stop",
 		    signal_name(sig));
 		phase_stop(&sv->pre);
 		break;
@@ -441,7 +455,8 @@ supervise_signal(int sig, void *arg)
 		break;
 	case SV_RESTART_WAIT:
 		rt->stop_sig = sig;
-		log_info("received %s: stopping", signal_name(sig));
+		log_event(LOG_INFO, NULL, NULL, "signal", -1, -1,
+		    "received %s: stopping", signal_name(sig));
 		sv_done(sv);
 		break;
 	case SV_DONE:

@@ -23,7 +23,9 @@ SANITIZED = os.environ.get("HOOKRUN_SANITIZED") == "1"
 # Every run of hookrun is bounded by this; on overrun its group is killed.
 RUN_TIMEOUT = 30.0
 
+PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
+_libc = ctypes.CDLL(None, use_errno=True)
 
 # Variables of the launcher's environment that would change what hookrun
 # does (systemd integration, a default config) and so never reach it.
@@ -32,8 +34,7 @@ SCRUBBED = ("NOTIFY_SOCKET", "JOURNAL_STREAM", "LISTEN_FDS", "LISTEN_PID",
 
 
 def _become_subreaper():
-	libc = ctypes.CDLL(None, use_errno=True)
-	if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+	if _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
 		raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
 
 
@@ -130,6 +131,21 @@ def signal_mask_of(text):
 	return out
 
 
+def clean_signals():
+	"""In a child about to exec: every disposition default, nothing blocked,
+	as a shell's exec gives, whatever the suite was started with (a shell
+	ignores INT and QUIT for a background job, and a shell script cannot
+	trap a signal ignored on entry)."""
+	for s in signal.valid_signals():
+		if s in (signal.SIGKILL, signal.SIGSTOP):
+			continue
+		try:
+			signal.signal(s, signal.SIG_DFL)
+		except (OSError, ValueError):
+			pass
+	signal.pthread_sigmask(signal.SIG_SETMASK, [])
+
+
 def sigbit(sig):
 	return 1 << (int(sig) - 1)
 
@@ -191,6 +207,10 @@ class Running:
 			    self.err()[-4000:]))
 		r = Result(rc, self.out(), self.err(), time.monotonic() - self.t0,
 		    self.pid)
+		with open(self.outp, "rb") as f:
+			r.raw_out = f.read()
+		with open(self.errp, "rb") as f:
+			r.raw_err = f.read()
 		if SANITIZED:
 			# A sanitizer report makes hookrun exit 99; show it.
 			assert "Sanitizer" not in r.err, r
@@ -274,7 +294,8 @@ class Env:
 
 	def start(self, *args, env=None, preexec_fn=None, pass_fds=(),
 	    cwd=None, stdin=subprocess.DEVNULL):
-		"""Starts hookrun ARGS in a new session, output to files."""
+		"""Starts hookrun ARGS in a new session, output to files, with
+		clean signal dispositions and mask (then preexec_fn, if any)."""
 		self.nrun += 1
 		outp = self.path(".run%d.out" % self.nrun)
 		errp = self.path(".run%d.err" % self.nrun)
@@ -285,12 +306,18 @@ class Env:
 					e.pop(k, None)
 				else:
 					e[k] = v
+		def preexec():
+			# Should the suite itself be killed, hookrun goes with it.
+			_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+			clean_signals()
+			if preexec_fn:
+				preexec_fn()
 		with open(outp, "wb") as o, open(errp, "wb") as er:
 			t0 = time.monotonic()
 			p = subprocess.Popen([HOOKRUN] + [str(a) for a in args],
 			    stdin=stdin, stdout=o, stderr=er, env=e,
 			    cwd=cwd or self.dir, start_new_session=True,
-			    preexec_fn=preexec_fn, pass_fds=pass_fds)
+			    preexec_fn=preexec, pass_fds=pass_fds)
 		r = Running(self, p, outp, errp, t0)
 		self.running.append(r)
 		return r

@@ -2,6 +2,7 @@
 #
 # In a config value `$$` is a literal `$`: a shell's `$$` is written `$$$$`.
 
+import os
 import re
 
 import pytest
@@ -224,7 +225,7 @@ def test_missing_config_named_with_c_is_error(hr):
 	assert not hr.exists("app"), r
 
 
-def test_config_errors_all_name_file_and_line(hr):
+def test_bad_retries_value_is_error_with_file_line(hr):
 	hr.config("""
 	    [pre_start:a]
 	    exec = true
@@ -240,6 +241,95 @@ def test_config_errors_all_name_file_and_line(hr):
 	assert any("hookrun.ini:3:" in l for l in msgs), r
 	for l in r.err_lines:
 		assert l.startswith("hookrun: "), r
+
+
+def test_hook_without_exec_is_config_error(hr):
+	hr.config("""
+	    [start]
+	    exec = touch @D@/app
+
+	    [pre_start:empty]
+	    timeout = 1s
+	    """)
+	r = hr.run("-c", "hookrun.ini")
+	assert r.rc == 78, r
+	assert "hookrun.ini:4:" in r.err, r
+	assert not hr.exists("app"), r
+
+
+def test_unterminated_quote_is_config_error(hr):
+	hr.config("""
+	    [start]
+	    exec = sh -c 'echo oops
+	    """)
+	r = hr.run("-c", "hookrun.ini")
+	assert r.rc == 78, r
+	assert "hookrun.ini:2:" in r.err, r
+
+
+def test_relative_hooks_dir_is_relative_to_config_dir(hr):
+	hr.config("""
+	    [hookrun]
+	    hooks_dir = hooks
+
+	    [start]
+	    exec = true
+	    """, name="conf/hookrun.ini")
+	hr.script("conf/hooks/pre_start/10-x", "touch @D@/ran\n")
+	os.makedirs(hr.path("hooks", "pre_start"))
+	r = hr.run("-c", "conf/hookrun.ini")
+	assert r.rc == 0, r
+	assert hr.exists("ran"), r
+
+
+def test_relative_exec_with_slash_is_relative_to_workdir(hr):
+	hr.script("wd/bin/tool", "touch @D@/ran\n")
+	hr.config("""
+	    [pre_start:tool]
+	    exec = ./bin/tool
+	    workdir = @D@/wd
+
+	    [start]
+	    exec = true
+	    """)
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 0, r
+	assert hr.exists("ran"), r
+
+
+def test_no_app_anywhere_is_config_error(hr):
+	hr.config("""
+	    [pre_start:x]
+	    exec = touch @D@/hook
+	    """)
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 78, r
+	assert "no app" in r.err, r
+	assert not hr.exists("hook"), r
+
+
+def test_config_from_hookrun_config_variable(hr):
+	hr.config("""
+	    [start]
+	    exec = touch @D@/app
+	    """)
+	r = hr.run(env={"HOOKRUN_CONFIG": hr.cfg})
+	assert r.rc == 0, r
+	assert hr.exists("app"), r
+
+
+def test_missing_default_config_with_app_acts_as_plain_init(hr):
+	if os.path.exists("/etc/hookrun/hookrun.ini"):
+		pytest.skip("/etc/hookrun/hookrun.ini exists on this machine")
+	r = hr.run("--", "sh", "-c", "exit 7")
+	assert r.rc == 7, r
+
+
+def test_missing_default_config_without_app_is_config_error(hr):
+	if os.path.exists("/etc/hookrun/hookrun.ini"):
+		pytest.skip("/etc/hookrun/hookrun.ini exists on this machine")
+	r = hr.run()
+	assert r.rc == 78, r
 
 
 # --- command line ---------------------------------------------------------
@@ -265,6 +355,20 @@ def test_usage_error_exits_64_with_pointer_to_help(hr, args):
 	assert all(l.startswith("hookrun: ") for l in r.err_lines), r
 	assert "--help" in r.err_lines[-1], r
 	assert not hr.exists("hook") and not hr.exists("app"), r
+
+
+def test_long_options_take_their_value_after_equals(hr):
+	hr.config("""
+	    [pre_start:one]
+	    exec = touch @D@/pre
+
+	    [start]
+	    exec = touch @D@/app
+	    """)
+	r = hr.run("--config=" + hr.cfg, "--only=pre_start", "--log-format=json")
+	assert r.rc == 0, r
+	assert hr.exists("pre") and not hr.exists("app"), r
+	assert r.err_lines and all(l.startswith("{") for l in r.err_lines), r
 
 
 @pytest.mark.parametrize("opt", ["--version", "-V"])
