@@ -24,10 +24,24 @@ UNITBINS = $(UNITS:tests/unit/%.c=$(B)/unit/%)
 
 PYTHON	 = /usr/bin/python3
 
+# hookrun-pglock, built only where libpq is found (pkg-config, else pg_config).
+PQ_FROM	:= $(shell pkg-config --exists libpq 2>/dev/null && echo pkg-config || \
+	   { pg_config --includedir >/dev/null 2>&1 && echo pg_config; })
+ifeq ($(PQ_FROM),pkg-config)
+PQ_CFLAGS := $(shell pkg-config --cflags libpq)
+PQ_LIBS	  := $(shell pkg-config --libs libpq)
+else ifeq ($(PQ_FROM),pg_config)
+PQ_CFLAGS := -I$(shell pg_config --includedir)
+PQ_LIBS	  := -L$(shell pg_config --libdir) -lpq
+endif
+PGLOCK	 = $(if $(PQ_FROM),hookrun-pglock)
+PGSRCS	 = $(wildcard src/pglock/*.c)
+PGOBJS	 = $(PGSRCS:src/pglock/%.c=$(B)/pglock/%.o)
+
 .PHONY: all check unit golden blackbox asan demo deps install clean help \
 	bench static lint
 
-all: hookrun
+all: hookrun $(PGLOCK)
 
 hookrun: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
@@ -35,7 +49,13 @@ hookrun: $(OBJS)
 $(B)/%.o: src/%.c $(wildcard include/*.h) | $(B)
 	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(B) $(B)/unit:
+hookrun-pglock: $(PGOBJS)
+	$(CC) $(LDFLAGS) -o $@ $(PGOBJS) $(PQ_LIBS)
+
+$(B)/pglock/%.o: src/pglock/%.c $(wildcard src/pglock/*.h) | $(B)/pglock
+	$(CC) $(CPPFLAGS) $(WFLAGS) $(PQ_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B) $(B)/unit $(B)/pglock:
 	mkdir -p $@
 
 $(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBOBJS) | $(B)/unit
@@ -54,11 +74,12 @@ unit: $(UNITBINS)
 golden: hookrun
 	tests/golden/run
 
-blackbox: hookrun
+# The lock tests use hookrun-pglock, and skip its part where libpq is missing.
+blackbox: hookrun $(PGLOCK)
 	HOOKRUN=$(CURDIR)/hookrun $(PYTHON) -m pytest -q -p no:cacheprovider tests/blackbox
 
 # The whole black-box suite again, against a build with ASan and UBSan.
-asan:
+asan: $(PGLOCK)
 	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" hookrun-asan
 	HOOKRUN=$(CURDIR)/hookrun-asan HOOKRUN_SANITIZED=1 \
@@ -97,12 +118,17 @@ install: all
 	install -m 755 hookrun $(DESTDIR)$(BINDIR)/hookrun
 	install -m 644 man/hookrun.8 $(DESTDIR)$(MANDIR)/man8/hookrun.8
 	install -m 644 man/hookrun.ini.5 $(DESTDIR)$(MANDIR)/man5/hookrun.ini.5
+ifneq ($(PGLOCK),)
+	install -m 755 hookrun-pglock $(DESTDIR)$(BINDIR)/hookrun-pglock
+	install -m 644 man/hookrun-pglock.8 $(DESTDIR)$(MANDIR)/man8/hookrun-pglock.8
+endif
 
 clean:
-	rm -rf $(B) build-asan build-static hookrun hookrun-asan hookrun-static
+	rm -rf $(B) build-asan build-static hookrun hookrun-asan hookrun-static \
+		hookrun-pglock
 
 help:
-	@echo "make          build hookrun"
+	@echo "make          build hookrun (and hookrun-pglock where libpq is found)"
 	@echo "make demo     build and run the demo (conf/demo.ini)"
 	@echo "make check    every test: unit, golden, black-box, ASan/UBSan"
 	@echo "make deps     apt-install what is missing (as root)"

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "lock.h"
 #include "output.h"
 #include "runtime.h"
 
@@ -19,6 +20,7 @@ struct hook_run {
 	int64_t			 delay_ms;	/* the next retry delay */
 	pid_t			 pid;		/* 0: not running */
 	ev_child		 child;
+	ev_child		 group;		/* any child: is the group gone? */
 	ev_timer		 timer;		/* timeout, kill grace or retry delay */
 	ev_tstamp		 started;
 	int			 term_sent;	/* timed out, deadline or stop */
@@ -26,8 +28,9 @@ struct hook_run {
 	int			 kill_sent;
 	int			 exited;
 	int			 status;
+	int			 lock_lost;	/* exec lock gone while it ran */
+	struct lock		 lock;		/* taken for each attempt */
 	struct output		 out;
-	char			 envfile[64];	/* HOOKRUN_ENV_FILE */
 };
 
 typedef void (*phase_done_fn)(struct phase_run *);
@@ -42,6 +45,7 @@ struct phase_run {
 	int			 stopping;	/* no more hooks, no retries */
 	int			 running;
 	int			 result;	/* 0, or the failed hook's status */
+	const char		*failed;	/* that hook's name */
 	phase_done_fn		 done;
 	void			*data;
 };
@@ -49,8 +53,8 @@ struct phase_run {
 /* Starts a phase; done is called once its last hook has ended. */
 void	 phase_start(struct phase_run *pr, struct runtime *rt,
 	    enum phase_id id, phase_done_fn done, void *data);
-/* Runs a phase to its end; returns its result. */
-int	 phase_run(struct runtime *rt, enum phase_id id);
+/* Runs a phase to its end; returns its result, *failed the hook's name. */
+int	 phase_run(struct runtime *rt, enum phase_id id, const char **failed);
 /* Ends a phase early: its running hook gets SIGTERM (and SIGKILL after kill_timeout). */
 void	 phase_stop(struct phase_run *pr);
 

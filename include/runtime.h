@@ -13,6 +13,7 @@ struct runtime {
 	struct ev_loop		*loop;
 	struct config		*cfg;
 	char			**exports;	/* "KEY=VALUE" from HOOKRUN_ENV_FILE */
+	char			  exports_file[128]; /* HOOKRUN_ENV_FILE; "": none yet */
 	size_t			  nexports;
 	pid_t			  app_pid;	/* 0: no app running */
 	int			  app_status;	/* -1: the app never ran */

@@ -1,8 +1,12 @@
 /* env.c: the environment of a hook or the app: hookrun's, exports of earlier hooks, env_file, env. */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "env.h"
 #include "log.h"
@@ -124,19 +128,17 @@ env_file_apply(char ***envp, size_t *n, const char *path, int strict,
 
 char **
 env_build(const struct runtime *rt, const struct proc *proc,
-    char *const *vars, int keep_notify, char *err, size_t errlen)
+    char *const *vars, char *err, size_t errlen)
 {
 	char **envp = NULL, *const *p;
 	size_t n = 0, i;
 
 	if ((envp = calloc(1, sizeof(*envp))) == NULL)
 		goto nomem;
-	for (p = environ; *p != NULL; p++) {
-		if (!keep_notify && strncmp(*p, "NOTIFY_SOCKET=", 14) == 0)
-			continue;
+	/* notify_init took NOTIFY_SOCKET out of environ: none is passed on. */
+	for (p = environ; *p != NULL; p++)
 		if (env_set(&envp, &n, *p) == -1)
 			goto nomem;
-	}
 	for (i = 0; i < rt->nexports; i++)
 		if (env_set(&envp, &n, rt->exports[i]) == -1)
 			goto nomem;
@@ -168,4 +170,93 @@ env_import(struct runtime *rt, const char *path, const char *phase,
 	    err, sizeof(err)) == -1)
 		log_event(LOG_WARN, phase, hook, "env_file", -1, -1,
 		    "HOOKRUN_ENV_FILE: %s", err);
+}
+
+/*
+ * One HOOKRUN_ENV_FILE serves the whole run, emptied after each attempt:
+ * making and removing a file per hook costs more than the hook itself on a
+ * busy disk. A tmpfs is preferred when TMPDIR does not say otherwise.
+ */
+static int
+exports_file(struct runtime *rt)
+{
+	const char *dir = getenv("TMPDIR");
+	int fd;
+
+	if (rt->exports_file[0] != '\0')
+		return 0;
+	if (dir == NULL || *dir == '\0' || strlen(dir) > 64)
+		dir = access("/dev/shm", W_OK | X_OK) == 0 ? "/dev/shm" : "/tmp";
+	snprintf(rt->exports_file, sizeof(rt->exports_file),
+	    "%s/hookrun-env.XXXXXX", dir);
+	if ((fd = mkostemp(rt->exports_file, O_CLOEXEC)) == -1) {
+		rt->exports_file[0] = '\0';
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+char **
+env_hook(struct runtime *rt, const struct hook *h, long attempt, char *err,
+    size_t errlen)
+{
+	char v_phase[64], v_hook[300], v_att[48], v_env[160], v_pid[48],
+	    v_status[48], *vars[7];
+	const struct proc *p = &h->proc;
+	int n = 0;
+
+	if (exports_file(rt) == -1) {
+		snprintf(err, errlen, "HOOKRUN_ENV_FILE: %s", strerror(errno));
+		return NULL;
+	}
+	/* The hook's user must be able to write it. */
+	if (chown(rt->exports_file, p->user != NULL ? p->uid : geteuid(),
+	    p->user != NULL || p->group != NULL ? p->gid : getegid()) == -1)
+		log_debug("chown %s: %s", rt->exports_file, strerror(errno));
+	snprintf(v_phase, sizeof(v_phase), "HOOKRUN_PHASE=%s", phase_name(h->phase));
+	snprintf(v_hook, sizeof(v_hook), "HOOKRUN_HOOK=%s", h->name);
+	snprintf(v_att, sizeof(v_att), "HOOKRUN_ATTEMPT=%ld", attempt);
+	snprintf(v_env, sizeof(v_env), "HOOKRUN_ENV_FILE=%s", rt->exports_file);
+	vars[n++] = v_phase;
+	vars[n++] = v_hook;
+	vars[n++] = v_att;
+	vars[n++] = v_env;
+	if (rt->app_pid > 0) {
+		snprintf(v_pid, sizeof(v_pid), "HOOKRUN_APP_PID=%d",
+		    (int)rt->app_pid);
+		vars[n++] = v_pid;
+	}
+	if (h->phase == PHASE_POST_STOP) {
+		if (rt->app_status >= 0)
+			snprintf(v_status, sizeof(v_status),
+			    "HOOKRUN_APP_STATUS=%d", rt->app_status);
+		else
+			snprintf(v_status, sizeof(v_status), "HOOKRUN_APP_STATUS=");
+		vars[n++] = v_status;
+	}
+	vars[n] = NULL;
+	return env_build(rt, p, vars, err, errlen);
+}
+
+void
+env_exports_collect(struct runtime *rt, const struct hook *h, int ok)
+{
+	struct stat st;
+
+	if (rt->exports_file[0] == '\0' || stat(rt->exports_file, &st) == -1 ||
+	    st.st_size == 0)
+		return;
+	if (ok)
+		env_import(rt, rt->exports_file, phase_name(h->phase), h->name);
+	if (truncate(rt->exports_file, 0) == -1)
+		log_warn("truncate %s: %s", rt->exports_file, strerror(errno));
+}
+
+void
+env_exports_remove(struct runtime *rt)
+{
+	if (rt->exports_file[0] != '\0')
+		unlink(rt->exports_file);
+	rt->exports_file[0] = '\0';
 }

@@ -169,24 +169,26 @@ options_parse(struct options *o, int argc, char **argv)
 static int
 run(struct runtime *rt, int only)
 {
+	const char *failed = NULL;
 	int status;
 
 	if (only >= 0) {
-		status = phase_run(rt, only);
+		status = phase_run(rt, only, NULL);
 		reap_descendants(rt);
 		return rt->stop_sig ? 128 + rt->stop_sig : status;
 	}
-	status = phase_run(rt, PHASE_PRE_START);
+	status = phase_run(rt, PHASE_PRE_START, &failed);
 	if (rt->stop_sig) {
 		status = 128 + rt->stop_sig;
 		log_event(LOG_WARN, "pre_start", NULL, "phase_abort", status, -1,
 		    "stopped by a signal: not starting the app");
 	} else if (status != 0)
 		log_event(LOG_ERR, "pre_start", NULL, "phase_abort", status, -1,
-		    "a hook failed: not starting the app");
+		    "hook %s failed: not starting the app",
+		    failed != NULL ? failed : "?");
 	else
 		status = supervise_run(rt);
-	phase_run(rt, PHASE_POST_STOP);
+	phase_run(rt, PHASE_POST_STOP, NULL);
 	reap_descendants(rt);
 	return status;
 }
@@ -244,6 +246,7 @@ main(int argc, char **argv)
 
 	status = run(&rt, o.only);
 
+	env_exports_remove(&rt);
 	for (i = 0; i < rt.nexports; i++)
 		free(rt.exports[i]);
 	free(rt.exports);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "env.h"
+#include "lock.h"
 #include "log.h"
 #include "notify.h"
 #include "parse.h"
@@ -22,7 +23,10 @@
 static void	 hook_next(struct phase_run *);
 static void	 attempt_start(struct hook_run *);
 static void	 attempt_end(struct hook_run *);
+static void	 attempt_after(struct hook_run *);
+static void	 released_cb(struct lock *, enum lock_event, void *);
 static void	 timer_cb(struct ev_loop *, ev_timer *, int);
+static void	 group_cb(struct ev_loop *, ev_child *, int);
 
 static ev_tstamp
 mono_now(void)
@@ -73,6 +77,8 @@ hook_next(struct phase_run *pr)
 	hr->delay_ms = hr->hook->retry_delay_ms;
 	ev_timer_init(&hr->timer, timer_cb, 0., 0.);
 	hr->timer.data = hr;
+	ev_child_init(&hr->group, group_cb, 0, 0);
+	hr->group.data = hr;
 	attempt_start(hr);
 }
 
@@ -134,11 +140,47 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	hr->exited = 1;
 	hr->status = hr->timed_out ? 124 : phase_wait_status(w->rstatus);
 	output_finish(loop, &hr->out);
-	/* After a TERM, the rest of the group gets its grace too. */
+	/*
+	 * After a TERM, the rest of the group gets its grace too: the attempt
+	 * ends when the group is empty (its orphans are hookrun's children:
+	 * each one reaped is a moment to look) or at the KILL.
+	 */
 	if (hr->term_sent && !hr->kill_sent && ev_is_active(&hr->timer) &&
-	    kill(-hr->pid, 0) == 0)
+	    kill(-hr->pid, 0) == 0) {
+		ev_child_start(loop, &hr->group);
 		return;
+	}
 	attempt_end(hr);
+}
+
+static void
+group_cb(struct ev_loop *loop, ev_child *w, int revents)
+{
+	struct hook_run *hr = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (kill(-hr->pid, 0) == -1)
+		attempt_end(hr);
+}
+
+/*
+ * No hook process (a retry delay, a lock wait or release) and the phase must
+ * end: a wait ends now, a release is let finish (its callback then sees
+ * pr->stopping).
+ */
+static void
+hook_abandon(struct phase_run *pr)
+{
+	struct hook_run *hr = &pr->hr;
+
+	ev_timer_stop(pr->rt->loop, &hr->timer);
+	if (hr->lock.state == LOCK_RELEASING)
+		return;
+	if (lock_cancel(&hr->lock))
+		log_event(LOG_ERR, pname(pr), hr->hook->name, "lock_cancel",
+		    -1, -1, "stopped while waiting for the lock: not run");
+	phase_end(pr);
 }
 
 static void
@@ -148,19 +190,19 @@ deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct hook_run *hr = &pr->hr;
 	char d[32];
 
+	(void)loop;
 	(void)revents;
 	format_duration(pr->ph->deadline_ms, d, sizeof(d));
 	log_event(LOG_ERR, pname(pr), NULL, "phase_deadline", 124, -1,
 	    "deadline %s passed", d);
 	pr->result = 124;
+	pr->failed = hr->hook != NULL ? hr->hook->name : NULL;
 	pr->stopping = 1;
 	if (hr->pid != 0 && !hr->exited && !hr->term_sent) {
 		hr->timed_out = 1;
 		hook_term(hr);
-	} else if (hr->pid == 0) {
-		ev_timer_stop(loop, &hr->timer);
-		phase_end(pr);
-	}
+	} else if (hr->pid == 0)
+		hook_abandon(pr);
 }
 
 static int
@@ -175,62 +217,19 @@ spawn_failed(struct hook_run *hr, const char *step, int err)
 }
 
 static void
-attempt_start(struct hook_run *hr)
+attempt_spawn(struct hook_run *hr)
 {
 	struct phase_run *pr = hr->pr;
 	struct runtime *rt = pr->rt;
 	const struct proc *p = &hr->hook->proc;
-	char v_phase[64], v_hook[300], v_att[48], v_env[96], v_pid[48],
-	    v_status[48], err[512], path[PATH_MAX];
-	char *vars[7], **envp;
-	const char *tmp = getenv("TMPDIR"), *step = "exec";
+	char err[512], path[PATH_MAX], **envp;
+	const char *step = "exec";
 	struct spawn_req req;
-	int fds[2], fd, n = 0, e;
+	int fds[2], e;
 
-	hr->attempt++;
-	hr->pid = 0;
-	hr->term_sent = hr->timed_out = hr->kill_sent = hr->exited = 0;
 	hr->started = mono_now();
-
-	if (tmp == NULL || *tmp == '\0' || strlen(tmp) > 40)
-		tmp = "/tmp";
-	snprintf(hr->envfile, sizeof(hr->envfile), "%s/hookrun-env.XXXXXX", tmp);
-	if ((fd = mkostemp(hr->envfile, O_CLOEXEC)) == -1) {
-		log_event(LOG_ERR, pname(pr), hr->hook->name, "hook_exec", -1,
-		    -1, "HOOKRUN_ENV_FILE %s: %s", hr->envfile, strerror(errno));
-		hr->envfile[0] = '\0';
-		hr->status = 70;
-		attempt_end(hr);
-		return;
-	}
-	if (p->user != NULL && fchown(fd, p->uid, p->gid) == -1)
-		log_debug("fchown %s: %s", hr->envfile, strerror(errno));
-	close(fd);
-
-	snprintf(v_phase, sizeof(v_phase), "HOOKRUN_PHASE=%s", pname(pr));
-	snprintf(v_hook, sizeof(v_hook), "HOOKRUN_HOOK=%s", hr->hook->name);
-	snprintf(v_att, sizeof(v_att), "HOOKRUN_ATTEMPT=%ld", hr->attempt);
-	snprintf(v_env, sizeof(v_env), "HOOKRUN_ENV_FILE=%s", hr->envfile);
-	vars[n++] = v_phase;
-	vars[n++] = v_hook;
-	vars[n++] = v_att;
-	vars[n++] = v_env;
-	if (rt->app_pid > 0) {
-		snprintf(v_pid, sizeof(v_pid), "HOOKRUN_APP_PID=%d",
-		    (int)rt->app_pid);
-		vars[n++] = v_pid;
-	}
-	if (pr->id == PHASE_POST_STOP) {
-		if (rt->app_status >= 0)
-			snprintf(v_status, sizeof(v_status),
-			    "HOOKRUN_APP_STATUS=%d", rt->app_status);
-		else
-			snprintf(v_status, sizeof(v_status), "HOOKRUN_APP_STATUS=");
-		vars[n++] = v_status;
-	}
-	vars[n] = NULL;
-
-	if ((envp = env_build(rt, p, vars, 0, err, sizeof(err))) == NULL) {
+	if ((envp = env_hook(rt, hr->hook, hr->attempt, err, sizeof(err))) ==
+	    NULL) {
 		log_event(LOG_ERR, pname(pr), hr->hook->name, "hook_exec", -1,
 		    -1, "%s", err);
 		hr->status = 126;
@@ -296,6 +295,62 @@ attempt_start(struct hook_run *hr)
 	    "started (pid %d, attempt %ld)", (int)hr->pid, hr->attempt);
 }
 
+/* The lock's answer: run the hook, skip it, stop it, or fail the attempt. */
+static void
+lock_cb(struct lock *lk, enum lock_event ev, void *data)
+{
+	struct hook_run *hr = data;
+
+	(void)lk;
+	switch (ev) {
+	case LOCK_ACQUIRED:
+		attempt_spawn(hr);
+		break;
+	case LOCK_DONE:
+		log_event(LOG_INFO, pname(hr->pr), hr->hook->name, "hook_skip",
+		    0, -1, "once key '%s' already recorded: skipped",
+		    hr->hook->once);
+		hook_next(hr->pr);
+		break;
+	case LOCK_LOST:
+		hr->lock_lost = 1;
+		if (hr->pid != 0 && !hr->exited && !hr->term_sent)
+			hook_term(hr);
+		break;
+	case LOCK_TIMEOUT:
+		hr->timed_out = 1;
+		hr->status = LOCK_STATUS_TIMEOUT;
+		attempt_end(hr);
+		break;
+	default:
+		hr->status = LOCK_STATUS_FAILED;
+		attempt_end(hr);
+		break;
+	}
+}
+
+static void
+attempt_start(struct hook_run *hr)
+{
+	struct phase_run *pr = hr->pr;
+
+	hr->attempt++;
+	hr->pid = 0;
+	hr->term_sent = hr->timed_out = hr->kill_sent = hr->exited = 0;
+	hr->lock_lost = 0;
+	hr->started = mono_now();
+	if (hr->hook->lock == NULL) {
+		attempt_spawn(hr);
+		return;
+	}
+	/* Nor must systemd cut short a wait for the lock. */
+	if (hr->hook->lock_timeout_ms > 0)
+		notify_extend(hr->hook->lock_timeout_ms);
+	notify_send("STATUS=%s: %s: taking the lock (attempt %ld)", pname(pr),
+	    hr->hook->name, hr->attempt);
+	lock_acquire(&hr->lock, pr->rt, hr->hook, pname(pr), lock_cb, hr);
+}
+
 static void
 attempt_log(struct hook_run *hr, int64_t ms)
 {
@@ -324,17 +379,37 @@ attempt_end(struct hook_run *hr)
 	struct runtime *rt = pr->rt;
 	struct hook *h = hr->hook;
 	int64_t ms = (int64_t)((mono_now() - hr->started) * 1000.);
-	char d[32];
 
 	ev_timer_stop(rt->loop, &hr->timer);
+	if (hr->lock_lost)
+		hr->status = LOCK_STATUS_FAILED;
 	attempt_log(hr, ms);
-	if (hr->envfile[0] != '\0') {
-		if (hr->status == 0)
-			env_import(rt, hr->envfile, pname(pr), h->name);
-		unlink(hr->envfile);
-		hr->envfile[0] = '\0';
-	}
+	ev_child_stop(rt->loop, &hr->group);
+	env_exports_collect(rt, h, hr->status == 0);
 	hr->pid = 0;
+	if (hr->lock.state == LOCK_HELD)
+		lock_release(&hr->lock, hr->status == 0, released_cb);
+	else
+		attempt_after(hr);
+}
+
+static void
+released_cb(struct lock *lk, enum lock_event ev, void *data)
+{
+	(void)lk;
+	(void)ev;
+	attempt_after(data);
+}
+
+/* The attempt is over, its lock given back: next hook, retry, or the end. */
+static void
+attempt_after(struct hook_run *hr)
+{
+	struct phase_run *pr = hr->pr;
+	struct runtime *rt = pr->rt;
+	struct hook *h = hr->hook;
+	char d[32];
+
 	if (hr->status == 0) {
 		hook_next(pr);
 		return;
@@ -356,8 +431,10 @@ attempt_end(struct hook_run *hr)
 		hook_next(pr);
 		return;
 	}
-	if (pr->result == 0)
+	if (pr->result == 0) {
 		pr->result = hr->status;
+		pr->failed = h->name;
+	}
 	pr->stopping = 1;
 	phase_end(pr);
 }
@@ -391,14 +468,12 @@ phase_stop(struct phase_run *pr)
 	pr->stopping = 1;
 	if (hr->pid != 0 && !hr->exited && !hr->term_sent)
 		hook_term(hr);
-	else if (hr->pid == 0) {
-		ev_timer_stop(pr->rt->loop, &hr->timer);
-		phase_end(pr);
-	}
+	else if (hr->pid == 0)
+		hook_abandon(pr);
 }
 
 int
-phase_run(struct runtime *rt, enum phase_id id)
+phase_run(struct runtime *rt, enum phase_id id, const char **failed)
 {
 	struct phase_run pr;
 
@@ -407,5 +482,7 @@ phase_run(struct runtime *rt, enum phase_id id)
 	while (pr.running)
 		ev_run(rt->loop, EVRUN_ONCE);
 	rt->stoppable = NULL;
+	if (failed != NULL)
+		*failed = pr.failed;
 	return pr.result;
 }

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "lockfile.h"
 #include "log.h"
 #include "parse.h"
 #include "path.h"
@@ -159,6 +160,44 @@ put_proc(FILE *out, const struct proc *pr, const char *phase, const char *hook)
 	return errors;
 }
 
+/* The lock file, and a note when its directory is missing (it may be a
+ * volume not mounted here, so this is no error). */
+static void
+put_lock_file(FILE *out, const char *path)
+{
+	char dir[PATH_MAX];
+
+	put_str(out, path);
+	if (lockfile_dir_missing(path, dir, sizeof(dir))) {
+		fputs(" (directory ", out);
+		put_str(out, dir);
+		fputs(": not found)", out);
+	}
+}
+
+/* The once key, and whether it is recorded; read without the lock, as the
+ * records are only ever replaced whole. */
+static void
+put_once(FILE *out, const struct hook *h)
+{
+	char err[PATH_MAX + 128];
+	int r;
+
+	fputs("    once: ", out);
+	put_quoted(out, h->once);
+	if (h->lock_argv != NULL)
+		fputs(" (recorded: unknown, the lock command keeps the record)",
+		    out);
+	else if ((r = lockfile_once_check(h->lock, h->once, err,
+	    sizeof(err))) == 1)
+		fputs(" (recorded: the hook will be skipped)", out);
+	else if (r == 0)
+		fputs(" (not recorded: the hook will run)", out);
+	else
+		fprintf(out, " (recorded: unknown: %s)", err);
+	fputc('\n', out);
+}
+
 static int
 put_hook(FILE *out, const struct hook *h, const char *phase, int64_t kill_ms)
 {
@@ -190,18 +229,15 @@ put_hook(FILE *out, const struct hook *h, const char *phase, int64_t kill_ms)
 			fputs("exec ", out);
 			put_argv(out, h->lock_argv);
 		} else
-			put_str(out, h->lock);
+			put_lock_file(out, h->lock);
 		fprintf(out, ", lock_timeout %s\n",
 		    dur(h->lock_timeout_ms, b1, sizeof(b1)));
 		if (h->lock_argv != NULL)
 			errors += put_path(out, "lock path", "lock", phase,
 			    h->name, h->lock_argv[0], NULL);
 	}
-	if (h->once != NULL) {
-		fputs("    once: ", out);
-		put_quoted(out, h->once);
-		fputc('\n', out);
-	}
+	if (h->once != NULL)
+		put_once(out, h);
 	return errors;
 }
 

@@ -282,7 +282,7 @@ probe_start(struct ready *r)
 		retry_later(r);
 		return;
 	}
-	if ((envp = env_build(r->rt, &none, NULL, 0, err, sizeof(err))) == NULL)
+	if ((envp = env_build(r->rt, &none, NULL, err, sizeof(err))) == NULL)
 		goto fail;
 	if (output_open(&r->probe_out, "start", "ready", fds) == -1) {
 		env_free(envp);

@@ -184,7 +184,7 @@ app_env(struct supervisor *sv, char *err, size_t errlen)
 	if (getenv("LISTEN_FDS") != NULL)
 		vars[n++] = "LISTEN_PID=0000000000000000";
 	vars[n] = NULL;
-	envp = env_build(sv->rt, &sv->rt->cfg->app.proc, vars, 0, err, errlen);
+	envp = env_build(sv->rt, &sv->rt->cfg->app.proc, vars, err, errlen);
 	if (envp != NULL && (lp = env_find(envp, "LISTEN_PID=")) != NULL)
 		lp[strlen("LISTEN_PID=")] = '\0';
 	return envp;

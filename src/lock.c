@@ -1,0 +1,220 @@
+/* lock.c: a hook's lock without blocking the event loop: lock = PATH polled on a timer, then the once check and record. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lock.h"
+#include "lockexec.h"
+#include "lockfile.h"
+#include "log.h"
+#include "parse.h"
+
+/* Tries at a growing interval: quick when the holder is quick, cheap when not. */
+#define RETRY_FIRST	0.005
+#define RETRY_MAX	0.2
+
+static int64_t
+waited_ms(const struct lock *lk)
+{
+	return (int64_t)((ev_time() - lk->since) * 1000.);
+}
+
+void
+lock_settle(struct lock *lk, enum lock_event ev)
+{
+	ev_timer_stop(lk->loop, &lk->timer);
+	ev_timer_stop(lk->loop, &lk->retry);
+	if (ev == LOCK_ACQUIRED && lk->waited) {
+		int64_t ms = waited_ms(lk);
+
+		log_event(LOG_INFO, lk->phase, lk->hook->name, "lock_acquired",
+		    -1, ms, "lock acquired after %lldms", (long long)ms);
+	}
+	lk->state = ev == LOCK_ACQUIRED ? LOCK_HELD : LOCK_IDLE;
+	lk->cb(lk, ev, lk->data);
+}
+
+/* Closes the lock file; held: the lock is ours, and its note goes too. */
+static void
+file_close(struct lock *lk, int held)
+{
+	if (lk->fd >= 0 && held)
+		lockfile_unlock(lk->fd);
+	else if (lk->fd >= 0)
+		close(lk->fd);
+	lk->fd = -1;
+}
+
+static void
+file_failed(struct lock *lk, const char *err, int held)
+{
+	log_event(LOG_ERR, lk->phase, lk->hook->name, "lock_error",
+	    LOCK_STATUS_FAILED, -1, "%s", err);
+	file_close(lk, held);
+	lock_settle(lk, LOCK_FAILED);
+}
+
+/* "held by host H pid N since T", or "holder unknown". */
+static const char *
+holder_text(const struct lock *lk, char *buf, size_t len)
+{
+	char note[400];
+
+	lockfile_holder(lk->fd, note, sizeof(note));
+	snprintf(buf, len, "%s%s", note[0] != '\0' ? "held by " :
+	    "holder unknown", note);
+	return buf;
+}
+
+static void
+file_try(struct lock *lk)
+{
+	const char *path = lk->hook->lock, *once = lk->hook->once;
+	char err[PATH_MAX + 128];
+	int r;
+
+	if ((r = lockfile_try(lk->fd, path, err, sizeof(err))) == -1) {
+		file_failed(lk, err, 0);
+		return;
+	}
+	if (r == 1) {
+		if (!lk->waited) {
+			log_event(LOG_INFO, lk->phase, lk->hook->name,
+			    "lock_wait", -1, -1, "waiting for lock %s (%s)",
+			    path, holder_text(lk, err, sizeof(err)));
+			lk->waited = 1;
+		}
+		ev_timer_set(&lk->retry, lk->delay, 0.);
+		ev_timer_start(lk->loop, &lk->retry);
+		if ((lk->delay *= 2) > RETRY_MAX)
+			lk->delay = RETRY_MAX;
+		return;
+	}
+	if (once != NULL) {
+		if ((r = lockfile_once_check(path, once, err, sizeof(err))) ==
+		    -1) {
+			file_failed(lk, err, 1);
+			return;
+		}
+		if (r == 1) {
+			log_debug("%s:%s: once key '%s' is in %s.once",
+			    lk->phase, lk->hook->name, once, path);
+			file_close(lk, 1);
+			lock_settle(lk, LOCK_DONE);
+			return;
+		}
+	}
+	lock_settle(lk, LOCK_ACQUIRED);
+}
+
+static void
+retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	file_try(w->data);
+}
+
+static void
+timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct lock *lk = w->data;
+	char d[32], holder[512];
+
+	(void)loop;
+	(void)revents;
+	if (lk->hook->lock_argv != NULL) {
+		lockexec_timer(lk);
+		return;
+	}
+	format_duration(lk->hook->lock_timeout_ms, d, sizeof(d));
+	log_event(LOG_ERR, lk->phase, lk->hook->name, "lock_timeout",
+	    LOCK_STATUS_TIMEOUT, waited_ms(lk), "lock %s not acquired within "
+	    "%s (%s)", lk->hook->lock, d, holder_text(lk, holder,
+	    sizeof(holder)));
+	file_close(lk, 0);
+	lock_settle(lk, LOCK_TIMEOUT);
+}
+
+void
+lock_acquire(struct lock *lk, struct runtime *rt, const struct hook *h,
+    const char *phase, lock_fn cb, void *data)
+{
+	char err[PATH_MAX + 128];
+
+	memset(lk, 0, sizeof(*lk));
+	lk->loop = rt->loop;
+	lk->hook = h;
+	lk->phase = phase;
+	lk->cb = cb;
+	lk->data = data;
+	lk->fd = lk->to = lk->from = -1;
+	/* lock_timeout counts from now, not from the loop's last wakeup. */
+	ev_now_update(rt->loop);
+	lk->since = ev_now(rt->loop);
+	lk->delay = RETRY_FIRST;
+	lk->grace_ms = rt->cfg->kill_timeout_ms > 0 ? rt->cfg->kill_timeout_ms :
+	    LOCK_GRACE_MS;
+	lk->state = LOCK_WAITING;
+	ev_timer_init(&lk->timer, timer_cb, 0., 0.);
+	lk->timer.data = lk;
+	ev_timer_init(&lk->retry, retry_cb, 0., 0.);
+	lk->retry.data = lk;
+	if (h->lock_timeout_ms > 0) {
+		ev_timer_set(&lk->timer, (ev_tstamp)h->lock_timeout_ms / 1000.,
+		    0.);
+		ev_timer_start(lk->loop, &lk->timer);
+	}
+	if (h->lock_argv != NULL) {
+		lockexec_start(lk, rt);
+		return;
+	}
+	if ((lk->fd = lockfile_open(h->lock, err, sizeof(err))) == -1) {
+		file_failed(lk, err, 0);
+		return;
+	}
+	file_try(lk);
+}
+
+void
+lock_release(struct lock *lk, int success, lock_fn cb)
+{
+	const char *path = lk->hook->lock, *once = lk->hook->once;
+
+	lk->cb = cb;
+	if (lk->hook->lock_argv != NULL) {
+		lockexec_release(lk, success);
+		return;
+	}
+	if (success && once != NULL) {
+		char err[PATH_MAX + 128];
+
+		if (lockfile_once_add(path, once, err, sizeof(err)) == -1)
+			log_event(LOG_ERR, lk->phase, lk->hook->name,
+			    "once_record", -1, -1, "once key '%s' not recorded: "
+			    "%s: the hook will run again", once, err);
+		else
+			log_debug("%s:%s: once key '%s' recorded in %s.once",
+			    lk->phase, lk->hook->name, once, path);
+	}
+	file_close(lk, 1);
+	lock_settle(lk, LOCK_RELEASED);
+}
+
+int
+lock_cancel(struct lock *lk)
+{
+	if (lk->state != LOCK_WAITING)
+		return 0;
+	ev_timer_stop(lk->loop, &lk->timer);
+	ev_timer_stop(lk->loop, &lk->retry);
+	if (lk->hook->lock_argv != NULL)
+		lockexec_stop(lk);
+	else
+		file_close(lk, 0);
+	lk->state = LOCK_IDLE;
+	return 1;
+}
