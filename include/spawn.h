@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include "config.h"
+
 struct spawn_req {
 	const char	 *path;		/* resolved executable */
 	char *const	 *argv;
@@ -23,6 +25,13 @@ struct spawn_req {
 	char		 *listen_pid;	/* when set, "LISTEN_PID=" + room for the pid,
 					   filled in by the child before exec */
 };
+
+/*
+ * A request to run path with argv and envp, as p's user, in p's workdir (p
+ * NULL: hookrun's), with the launcher's descriptors: no redirections yet.
+ */
+void	 spawn_req_init(struct spawn_req *req, const char *path,
+	    char *const *argv, char *const *envp, const struct proc *p);
 
 /*
  * Records the signal mask and the ignored signals hookrun was started with:

@@ -318,14 +318,9 @@ command_spawn(struct lock *lk, char **envp, int in, int out)
 	int e;
 
 	if ((e = path_resolve(argv[0], path, sizeof(path))) == 0) {
-		memset(&req, 0, sizeof(req));
-		req.path = path;
-		req.argv = argv;
-		req.envp = envp;
+		spawn_req_init(&req, path, argv, envp, NULL);
 		req.fd_in = in;
 		req.fd_out = out;
-		req.fd_err = -1;
-		req.extra_from = -1;
 		/* TERM, not KILL: it may then cancel a wait on the server. */
 		req.pdeathsig = SIGTERM;
 		pid = spawn_process(&req, &e, &step);

@@ -257,19 +257,9 @@ attempt_spawn(struct hook_run *hr)
 	notify_send("STATUS=%s: %s (attempt %ld)", pname(pr), hr->hook->name,
 	    hr->attempt);
 
-	memset(&req, 0, sizeof(req));
-	req.path = path;
-	req.argv = p->argv;
-	req.envp = envp;
-	req.workdir = p->workdir;
-	req.set_uid = p->user != NULL;
-	req.set_gid = p->user != NULL || p->group != NULL;
-	req.uid = p->uid;
-	req.gid = p->gid;
-	req.fd_in = -1;
+	spawn_req_init(&req, path, p->argv, envp, p);
 	req.fd_out = fds[0];
 	req.fd_err = fds[1];
-	req.extra_from = -1;
 	req.pdeathsig = SIGKILL;
 	hr->pid = spawn_process(&req, &e, &step);
 	close(fds[0]);

@@ -288,12 +288,8 @@ probe_start(struct ready *r)
 		env_free(envp);
 		goto fail;
 	}
-	memset(&req, 0, sizeof(req));
-	req.path = path;
-	req.argv = app->ready_argv;
-	req.envp = envp;
+	spawn_req_init(&req, path, app->ready_argv, envp, NULL);
 	req.workdir = app->proc.workdir;
-	req.fd_in = req.extra_from = -1;
 	req.fd_out = fds[0];
 	req.fd_err = fds[1];
 	req.pdeathsig = SIGKILL;

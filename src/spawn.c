@@ -141,6 +141,24 @@ child_main(void *arg)
 	return child_fail(c, "exec");
 }
 
+void
+spawn_req_init(struct spawn_req *req, const char *path, char *const *argv,
+    char *const *envp, const struct proc *p)
+{
+	memset(req, 0, sizeof(*req));
+	req->path = path;
+	req->argv = argv;
+	req->envp = envp;
+	req->fd_in = req->fd_out = req->fd_err = req->extra_from = -1;
+	if (p == NULL)
+		return;
+	req->workdir = p->workdir;
+	req->set_uid = p->user != NULL;
+	req->set_gid = p->user != NULL || p->group != NULL;
+	req->uid = p->uid;
+	req->gid = p->gid;
+}
+
 pid_t
 spawn_process(const struct spawn_req *req, int *err, const char **step)
 {

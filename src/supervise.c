@@ -223,16 +223,7 @@ app_start(struct supervisor *sv)
 		sv_done(sv);
 		return;
 	}
-	memset(&req, 0, sizeof(req));
-	req.path = path;
-	req.argv = p->argv;
-	req.envp = envp;
-	req.workdir = p->workdir;
-	req.set_uid = p->user != NULL;
-	req.set_gid = p->user != NULL || p->group != NULL;
-	req.uid = p->uid;
-	req.gid = p->gid;
-	req.fd_in = req.fd_out = req.fd_err = -1;
+	spawn_req_init(&req, path, p->argv, envp, p);
 	req.extra_from = sv->ready.child_fd;
 	req.extra_to = rt->cfg->app.ready_fd;
 	req.listen_pid = env_find(envp, "LISTEN_PID=");
