@@ -1,0 +1,108 @@
+# test_idle.py: what hookrun costs while nothing happens (no system call, no wake-up) and
+# over a whole run (valgrind finds no error and no leak).
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import HOOKRUN, SANITIZED, wait_for
+from pid1util import read_pid, start_cmd
+
+
+def ctxt_switches(pid):
+	"""Voluntary + involuntary context switches of all of PID's threads:
+	each wake-up adds one."""
+	n = 0
+	for t in os.listdir("/proc/%d/task" % pid):
+		with open("/proc/%d/task/%s/status" % (pid, t)) as f:
+			for line in f:
+				if "ctxt_switches:" in line:
+					n += int(line.split()[1])
+	return n
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
+def test_idle_hookrun_makes_no_system_call(hr):
+	hr.config("""
+	    [start]
+	    exec = sh -c 'echo $$$$ > @D@/app.pid; exec sleep 100'
+	    """)
+	run = hr.start("-c", hr.cfg)
+	read_pid(hr, "app.pid", run)
+	# Let start-up settle: the app's exec, the log line.
+	assert wait_for(lambda: "app started" in run.err()), run.err()
+	time.sleep(0.2)
+
+	before = ctxt_switches(run.pid)
+	time.sleep(1.5)
+	after = ctxt_switches(run.pid)
+	assert after == before, "%d wake-ups in 1.5 s" % (after - before)
+
+	# hookrun only (no -f): the app's own calls do not count.
+	trace = hr.path("strace.out")
+	st = subprocess.Popen(["strace", "-o", trace, "-p", str(run.pid)],
+	    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+	    stderr=subprocess.PIPE)
+	try:
+		# strace says "attached" once it traces; then watch for 3 s.
+		assert wait_for(lambda: os.path.exists(trace)), "strace did not start"
+		time.sleep(3)
+	finally:
+		st.send_signal(signal.SIGINT)
+		_, err = st.communicate(timeout=10)
+	# The one line expected: the epoll_wait hookrun sat in all along,
+	# without a result ("<detached ...>").
+	lines = hr.lines("strace.out")
+	done = [l for l in lines if re.search(r"\) += ", l)]
+	assert done == [], "system calls while idle:\n" + "\n".join(lines)
+	assert run.poll() is None, run.err()
+	run.signal(signal.SIGTERM)
+	r = run.wait()
+	assert r.rc == 143, r
+
+
+@pytest.mark.skipif(SANITIZED, reason="valgrind does not run ASan builds")
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="needs valgrind")
+def test_valgrind_finds_no_error_nor_leak_over_a_whole_lifecycle(hr):
+	hr.script("app.sh", """
+	    trap 'echo app-term >> @D@/order; exit 7' TERM
+	    echo $$ > @D@/app.pid
+	    while :; do sleep 0.05; done
+	    """)
+	hr.config("""
+	    [hookrun]
+	    stop_timeout = 20s
+	    hooks_dir = @D@/hooks.d
+
+	    [pre_start:migrate]
+	    exec = sh -c 'echo pre_start; echo EXPORTED=1 >> "$$HOOKRUN_ENV_FILE"'
+
+	    [start]
+	    exec = @D@/app.sh
+
+	    [post_start:warm]
+	    exec = echo warm
+
+	    [pre_stop:drain]
+	    exec = sh -c 'echo drain >> @D@/order'
+
+	    [post_stop:report]
+	    exec = sh -c 'echo "post_stop $$HOOKRUN_APP_STATUS" >> @D@/order'
+	    """)
+	run = start_cmd(hr, ["valgrind", "-q", "--leak-check=full",
+	    "--show-leak-kinds=all", "--errors-for-leak-kinds=all",
+	    "--error-exitcode=1", HOOKRUN, "-c", hr.cfg])
+	read_pid(hr, "app.pid", run, timeout=60)
+	assert wait_for(lambda: "warm" in run.out(), 30), run.err()
+	run.signal(signal.SIGTERM)
+	r = run.wait(60)
+	assert r.rc == 7, r
+	assert hr.lines("order") == ["drain", "app-term", "post_stop 7"], r
+	assert "[pre_start:migrate] pre_start" in r.out, r
+	# -q: valgrind says nothing unless it found something.
+	assert not re.search(r"^==\d+==", r.err, re.M), r
