@@ -7,7 +7,8 @@
 typedef void (*signals_fn)(int sig, void *arg);
 
 /*
- * Catches every signal that can be caught but CHLD (libev's), TTIN and TTOU
+ * Catches every signal that can be caught, real-time ones included, but
+ * CHLD (libev's), TTIN and TTOU
  * (ignored: hookrun must be able to write to a terminal it does not own),
  * and hands each to fn. Fault signals (SEGV, BUS, ILL, FPE, TRAP, SYS) are
  * handed on only when another process sent them; a real fault still kills

@@ -50,6 +50,9 @@ int	 spawn_was_ignored(int sig);
  * ("exec", "chdir", "setuid", ...): exec failures are reported here, not
  * through the exit status.
  */
+/* Gives back the pages the children's stack touched (while nothing spawns). */
+void	 spawn_trim(void);
+
 pid_t	 spawn_process(const struct spawn_req *req, int *err, const char **step);
 
 #endif

@@ -84,7 +84,7 @@ log_vevent(enum log_level level, const char *phase, const char *hook,
     const char *event, int status, int64_t duration_ms, const char *fmt,
     va_list ap)
 {
-	char msg[4096], line[8192], prio[8] = "";
+	char msg[1024], line[4096], prio[8] = "";
 	size_t off = 0;
 
 	if (level > LOG_WARN && (int)level - LOG_INFO > log_verbosity)

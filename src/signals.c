@@ -7,7 +7,7 @@
 #include "signals.h"
 #include "spawn.h"
 
-static ev_signal	 watchers[32];
+static ev_signal	 watchers[NSIG];
 static signals_fn	 handler;
 static void		*handler_arg;
 
@@ -59,9 +59,11 @@ signals_init(struct ev_loop *loop, signals_fn fn, void *arg)
 	spawn_touched(SIGTTOU);
 	spawn_touched(SIGCHLD);
 
-	for (sig = 1; sig < 32; sig++) {
+	/* 32 and 33, below SIGRTMIN, belong to the C library's threads. */
+	for (sig = 1; sig <= SIGRTMAX && sig < NSIG; sig++) {
 		if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCHLD ||
-		    sig == SIGTTIN || sig == SIGTTOU)
+		    sig == SIGTTIN || sig == SIGTTOU ||
+		    (sig >= 32 && sig < SIGRTMIN))
 			continue;
 		ev_signal_init(&watchers[sig], signal_cb, sig);
 		ev_signal_start(loop, &watchers[sig]);

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -23,7 +24,7 @@
 static sigset_t		 launch_mask;
 static unsigned char	 launch_ignored[NSIG];
 static unsigned char	 touched[NSIG];
-static char		 child_stack[CHILD_STACK] __attribute__((aligned(16)));
+static char		 child_stack[CHILD_STACK] __attribute__((aligned(4096)));
 
 struct child {
 	const struct spawn_req	*req;
@@ -139,6 +140,12 @@ child_main(void *arg)
 	sigprocmask(SIG_SETMASK, &launch_mask, NULL);
 	execve(r->path, r->argv, r->envp);
 	return child_fail(c, "exec");
+}
+
+void
+spawn_trim(void)
+{
+	madvise(child_stack, sizeof(child_stack), MADV_DONTNEED);
 }
 
 void

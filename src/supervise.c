@@ -2,10 +2,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -97,10 +100,30 @@ sv_done(struct supervisor *sv)
 }
 
 /* Ready, and post_start done: tell systemd once. */
+/*
+ * Nothing is due until the app changes: give back the memory that loading
+ * and the hooks touched, so that a supervising hookrun stays small: the
+ * output buffers, the children's stack, the free heap, the stack below this frame (nothing
+ * lives there; the kernel gives zeroed pages if it is needed again).
+ */
+static void
+memory_trim(void)
+{
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+	uintptr_t top = (here - 4096) & ~(uintptr_t)4095;
+	size_t len = 256 * 1024;
+
+	output_trim();
+	spawn_trim();
+	malloc_trim(0);
+	if (top > len)
+		madvise((void *)(top - len), len, MADV_DONTNEED);
+}
+
 static void
 running(struct supervisor *sv)
 {
-	output_trim();
+	memory_trim();
 	if (!sv->ready_sent)
 		notify_send("READY=1\nSTATUS=running");
 	else
@@ -278,6 +301,7 @@ restart_or_done(struct supervisor *sv)
 	const struct config *cfg = sv->rt->cfg;
 	int st = sv->last_status;
 	long lim = cfg->restart_limit;
+	int64_t max = cfg->restart_delay_max_ms;	/* 0: no cap */
 	double now = mono_now(), oldest;
 	char d[32], w[32];
 
@@ -299,8 +323,12 @@ restart_or_done(struct supervisor *sv)
 		sv->restarts[sv->nrestarts % lim] = now;
 	}
 	sv->nrestarts++;
-	/* A run longer than the longest delay starts the backoff anew. */
-	if ((now - sv->started) * 1000. >= (double)cfg->restart_delay_max_ms)
+	/*
+	 * A run longer than the longest delay (without a cap: than the delay
+	 * it waited) starts the backoff anew.
+	 */
+	if (max > 0 ? (now - sv->started) * 1000. >= (double)max :
+	    (now - sv->started) * 1000. >= (double)sv->delay_ms)
 		sv->delay_ms = cfg->restart_delay_ms;
 	format_duration(sv->delay_ms, d, sizeof(d));
 	log_event(LOG_WARN, "start", NULL, "app_restart", st, sv->delay_ms,
@@ -309,8 +337,10 @@ restart_or_done(struct supervisor *sv)
 	ev_timer_set(&sv->timer, (ev_tstamp)sv->delay_ms / 1000., 0.);
 	ev_timer_start(sv->rt->loop, &sv->timer);
 	sv->delay_ms *= 2;
-	if (sv->delay_ms > cfg->restart_delay_max_ms)
-		sv->delay_ms = cfg->restart_delay_max_ms;
+	if (max > 0 && sv->delay_ms > max)
+		sv->delay_ms = max;
+	if (sv->delay_ms > PARSE_DURATION_MAX_MS)
+		sv->delay_ms = PARSE_DURATION_MAX_MS;
 }
 
 static void
@@ -415,6 +445,7 @@ supervise_signal(int sig, void *arg)
 		return;
 	}
 	if (rt->stoppable != NULL) {
+		notify_send("STOPPING=1\nSTATUS=stopping");
 		if (rt->stop_sig == 0) {
 			rt->stop_sig = sig;
 			log_event(LOG_INFO, NULL, NULL, "signal", -1, -1,
