@@ -298,6 +298,13 @@ def test_app_and_hooks_get_launchers_signal_mask_and_ignored_signals(hr):
 	assert direct["SigBlk"] & sigbit(signal.SIGUSR2), direct
 
 
+# Signals 32 and 33 belong to the C library: Python cannot reset them, and
+# a launcher may leave them ignored (seen under CI); check_masks still
+# asserts that hookrun passes them on exactly as the launcher has them.
+LIBC_SIGNALS = sigbit(32) | sigbit(33)
+
+
 def test_app_and_hooks_get_empty_signal_mask_by_default(hr):
 	direct = check_masks(hr, clean_signals)
-	assert direct == {"SigBlk": 0, "SigIgn": 0}, direct
+	assert {k: v & ~LIBC_SIGNALS for k, v in direct.items()} == \
+	    {"SigBlk": 0, "SigIgn": 0}, direct
