@@ -4,6 +4,7 @@
 
 #include <ev.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "config.h"
 
@@ -20,5 +21,15 @@ struct runtime {
 	int			  stop_sig;	/* TERM, INT or QUIT received; 0: none */
 	struct phase_run	 *stoppable;	/* the phase a stop signal ends */
 };
+
+/* Seconds on the monotonic clock: durations that no clock change can bend. */
+static inline double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 #endif

@@ -28,15 +28,6 @@ static void	 released_cb(struct lock *, enum lock_event, void *);
 static void	 timer_cb(struct ev_loop *, ev_timer *, int);
 static void	 group_cb(struct ev_loop *, ev_child *, int);
 
-static ev_tstamp
-mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ev_tstamp)ts.tv_sec + (ev_tstamp)ts.tv_nsec / 1e9;
-}
-
 int
 phase_wait_status(int wstatus)
 {
@@ -211,9 +202,7 @@ spawn_failed(struct hook_run *hr, const char *step, int err)
 	log_event(LOG_ERR, pname(hr->pr), hr->hook->name, "hook_exec",
 	    -1, -1, "%s %s: %s", step, strcmp(step, "chdir") == 0 ?
 	    hr->hook->proc.workdir : hr->hook->proc.argv[0], strerror(err));
-	if (strcmp(step, "exec") == 0 && err == ENOENT)
-		return 127;
-	return 126;
+	return spawn_exit_status(step, err);
 }
 
 static void

@@ -142,6 +142,12 @@ child_main(void *arg)
 	return child_fail(c, "exec");
 }
 
+int
+spawn_exit_status(const char *step, int err)
+{
+	return strcmp(step, "exec") == 0 && err == ENOENT ? 127 : 126;
+}
+
 void
 spawn_trim(void)
 {

@@ -1,24 +1,20 @@
 /* supervise.c: the app: spawn, post_start hooks, signal forwarding, restart policy, the stop sequence. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <limits.h>
 #include <malloc.h>
 #include <stdint.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "env.h"
+#include "app.h"
 #include "log.h"
 #include "notify.h"
 #include "output.h"
 #include "parse.h"
-#include "path.h"
 #include "phase.h"
 #include "ready.h"
 #include "signals.h"
@@ -59,15 +55,6 @@ static struct supervisor *active;
 static void	 sv_step(struct supervisor *);
 static void	 stop_begin(struct supervisor *);
 static void	 app_ready(void *, int);
-
-static double
-mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int
 app_target(const struct supervisor *sv)
@@ -181,47 +168,10 @@ app_exit_cb(struct ev_loop *loop, ev_child *w, int revents)
 	sv_step(sv);
 }
 
-static int
-app_spawn_failed(const char *step, const char *what, int err)
-{
-	log_event(LOG_ERR, "start", NULL, "app_exec", -1, -1, "%s %s: %s",
-	    step, what, strerror(err));
-	return strcmp(step, "exec") == 0 && err == ENOENT ? 127 : 126;
-}
-
-/*
- * The app's environment: with its own NOTIFY_SOCKET for ready = notify, and
- * LISTEN_PID with room for the pid the child writes in (socket activation).
- */
-static char **
-app_env(struct supervisor *sv, char *err, size_t errlen)
-{
-	const char *sock = notify_app_path();
-	char notify[128], *vars[3], **envp, *lp;
-	int n = 0;
-
-	if (sv->rt->cfg->app.ready == READY_NOTIFY && sock != NULL) {
-		snprintf(notify, sizeof(notify), "NOTIFY_SOCKET=%s", sock);
-		vars[n++] = notify;
-	}
-	if (getenv("LISTEN_FDS") != NULL)
-		vars[n++] = "LISTEN_PID=0000000000000000";
-	vars[n] = NULL;
-	envp = env_build(sv->rt, &sv->rt->cfg->app.proc, vars, err, errlen);
-	if (envp != NULL && (lp = env_find(envp, "LISTEN_PID=")) != NULL)
-		lp[strlen("LISTEN_PID=")] = '\0';
-	return envp;
-}
-
 static void
 app_start(struct supervisor *sv)
 {
 	struct runtime *rt = sv->rt;
-	const struct proc *p = &rt->cfg->app.proc;
-	char path[PATH_MAX], err[512], **envp;
-	const char *step = "exec";
-	struct spawn_req req;
-	int e;
 
 	sv->state = SV_RUNNING;
 	if (ready_prepare(&sv->ready, rt) == -1) {
@@ -231,34 +181,11 @@ app_start(struct supervisor *sv)
 		sv_done(sv);
 		return;
 	}
-	if ((envp = app_env(sv, err, sizeof(err))) == NULL) {
-		log_event(LOG_ERR, "start", NULL, "app_exec", -1, -1, "%s", err);
-		ready_stop(&sv->ready);
-		sv->forced = 126;
-		sv_done(sv);
-		return;
-	}
-	if ((e = path_resolve_at(p->workdir, p->argv[0], path,
-	    sizeof(path))) != 0) {
-		env_free(envp);
-		ready_stop(&sv->ready);
-		sv->forced = app_spawn_failed("exec", p->argv[0], e);
-		sv_done(sv);
-		return;
-	}
-	spawn_req_init(&req, path, p->argv, envp, p);
-	req.extra_from = sv->ready.child_fd;
-	req.extra_to = rt->cfg->app.ready_fd;
-	req.listen_pid = env_find(envp, "LISTEN_PID=");
-	req.foreground = sv->foreground = isatty(STDIN_FILENO) &&
-	    tcgetpgrp(STDIN_FILENO) == getpgrp();
-	sv->pid = spawn_process(&req, &e, &step);
-	env_free(envp);
+	sv->pid = app_spawn(rt, sv->ready.child_fd, &sv->foreground,
+	    &sv->forced);
 	if (sv->pid == -1) {
 		sv->pid = 0;
 		ready_stop(&sv->ready);
-		sv->forced = app_spawn_failed(step, strcmp(step, "chdir") == 0 ?
-		    p->workdir : p->argv[0], e);
 		sv_done(sv);
 		return;
 	}
