@@ -9,6 +9,7 @@ import ctypes
 import json
 import os
 import signal
+import socket
 import subprocess
 import textwrap
 import time
@@ -33,12 +34,13 @@ SCRUBBED = ("NOTIFY_SOCKET", "JOURNAL_STREAM", "LISTEN_FDS", "LISTEN_PID",
     "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID", "HOOKRUN_CONFIG")
 
 
-def _become_subreaper():
-	if _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+def set_subreaper(on=True):
+	"""Makes this process a child subreaper (on) or no longer one."""
+	if _libc.prctl(PR_SET_CHILD_SUBREAPER, 1 if on else 0, 0, 0, 0) != 0:
 		raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
 
 
-_become_subreaper()
+set_subreaper()
 # Files and dirs the tests write must not be group/other-writable, whatever
 # umask the suite was started with (hookrun refuses those as root).
 os.umask(0o022)
@@ -292,33 +294,43 @@ class Env:
 		t = self.read(rel)
 		return None if t is None else t.splitlines()
 
-	def start(self, *args, env=None, preexec_fn=None, pass_fds=(),
-	    cwd=None, stdin=subprocess.DEVNULL):
-		"""Starts hookrun ARGS in a new session, output to files, with
-		clean signal dispositions and mask (then preexec_fn, if any)."""
+	def start(self, *args, **kw):
+		"""Starts hookrun ARGS as spawn() starts a command."""
+		return self.spawn([HOOKRUN] + list(args), **kw)
+
+	def spawn(self, argv, env=None, preexec_fn=None, pass_fds=(), cwd=None,
+	    stdin=subprocess.DEVNULL, stderr=None, errpath=None):
+		"""Starts ARGV (hookrun, or a command around it) in a new session,
+		output to files, with clean signal dispositions and mask (then
+		preexec_fn, if any); it is cleaned up with the test. ENV's entries
+		are set in the test's environment (None: removed). stderr, when
+		given, is the descriptor stderr goes to instead; errpath, when
+		given, an existing file stderr is appended to (its inode is known
+		beforehand). Returns a Running."""
 		self.nrun += 1
 		outp = self.path(".run%d.out" % self.nrun)
-		errp = self.path(".run%d.err" % self.nrun)
+		if errpath is None:
+			errpath = self.path(".run%d.err" % self.nrun)
+			open(errpath, "wb").close()
 		e = dict(self.env)
-		if env:
-			for k, v in env.items():
-				if v is None:
-					e.pop(k, None)
-				else:
-					e[k] = v
+		for k, v in (env or {}).items():
+			if v is None:
+				e.pop(k, None)
+			else:
+				e[k] = v
 		def preexec():
 			# Should the suite itself be killed, hookrun goes with it.
 			_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 			clean_signals()
 			if preexec_fn:
 				preexec_fn()
-		with open(outp, "wb") as o, open(errp, "wb") as er:
+		with open(outp, "wb") as o, open(errpath, "ab") as er:
 			t0 = time.monotonic()
-			p = subprocess.Popen([HOOKRUN] + [str(a) for a in args],
-			    stdin=stdin, stdout=o, stderr=er, env=e,
+			p = subprocess.Popen([str(a) for a in argv], stdin=stdin,
+			    stdout=o, stderr=er if stderr is None else stderr, env=e,
 			    cwd=cwd or self.dir, start_new_session=True,
 			    preexec_fn=preexec, pass_fds=pass_fds)
-		r = Running(self, p, outp, errp, t0)
+		r = Running(self, p, outp, errpath, t0)
 		self.running.append(r)
 		return r
 
@@ -360,3 +372,63 @@ def json_lines(text):
 		assert isinstance(o, dict), line
 		objs.append(o)
 	return objs
+
+
+def free_port():
+	"""A TCP port on 127.0.0.1 nothing listens on (as of now)."""
+	s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+	try:
+		s.bind(("127.0.0.1", 0))
+		return s.getsockname()[1]
+	finally:
+		s.close()
+
+
+def run_one_hook(hr, name, exec_, opts=()):
+	"""Runs hookrun OPTS -c CONFIG, CONFIG having the one hook
+	pre_start:NAME (exec = EXEC_) and an app that succeeds; asserts it
+	exits 0 and returns its result."""
+	hr.config("""
+	    [pre_start:%s]
+	    exec = %s
+
+	    [start]
+	    exec = true
+	    """ % (name, exec_))
+	r = hr.run(*opts, "-c", hr.cfg)
+	assert r.rc == 0, r
+	return r
+
+
+def assert_own_process_group(stat_text, hookrun_pid):
+	"""Asserts that the process whose /proc/PID/stat is STAT_TEXT led a
+	process group of its own, not hookrun's."""
+	pid = int(stat_text.split()[0])
+	pgrp = int(parse_stat(stat_text)[2])
+	assert pgrp == pid, stat_text
+	assert pgrp != hookrun_pid, stat_text
+
+
+def term_trapping_script(hr, rel, on_term, pidfile=None):
+	"""Writes a script that runs the shell commands ON_TERM on TERM and
+	until then sleeps in a loop; with PIDFILE it writes its pid to
+	@D@/PIDFILE once the trap is set. Returns its path."""
+	body = "trap '%s' TERM\n" % on_term
+	if pidfile:
+		body += "echo $$ > @D@/%s\n" % pidfile
+	return hr.script(rel, body + "while :; do sleep 0.05; done\n")
+
+
+def post_stop_report(hr, app_exec, report):
+	"""Runs hookrun with the app APP_EXEC and a post_stop hook that echoes
+	REPORT (a config value, for sh) to @D@/seen; returns the result and
+	what the hook wrote."""
+	hr.config("""
+	    [start]
+	    exec = %s
+
+	    [post_stop:report]
+	    exec = sh -c 'echo "%s" > @D@/seen'
+	    """ % (app_exec, report))
+	r = hr.run("-c", hr.cfg)
+	return r, hr.read("seen")

@@ -1,20 +1,16 @@
 # lockutil.py: for the lock tests: replicas started together, hooks that log what they did, a PostgreSQL server.
 
-import ctypes
 import os
-import socket
 import subprocess
 import tempfile
 
-from conftest import ROOT, alive, wait_for
+from conftest import ROOT, alive, free_port, set_subreaper, wait_for
 
 PGBIN = os.environ.get("PGBIN", "/usr/lib/postgresql/15/bin")
 PG_SH = os.path.join(ROOT, "tests", "pg", "pg.sh")
 PGLOCK = os.environ.get("HOOKRUN_PGLOCK") or os.path.join(ROOT,
     "hookrun-pglock")
 PG_PASSWORD = "secret"
-
-PR_SET_CHILD_SUBREAPER = 36
 
 # The hook of the replica tests: "inside" is a directory only one run can
 # make at a time, so two runs that overlap leave a line in "overlap"; a run
@@ -89,21 +85,6 @@ def taken_over(hr, holder_hook, timeout):
 	    lambda: hook_started(hr) not in (None, holder_hook), timeout)
 
 
-def free_port():
-	s = socket.socket()
-	try:
-		s.bind(("127.0.0.1", 0))
-		return s.getsockname()[1]
-	finally:
-		s.close()
-
-
-def _subreaper(on):
-	libc = ctypes.CDLL(None, use_errno=True)
-	if libc.prctl(PR_SET_CHILD_SUBREAPER, 1 if on else 0, 0, 0, 0) != 0:
-		raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
-
-
 class PgServer:
 	"""A PostgreSQL server of its own (tests/pg/pg.sh) in a temp dir on a
 	free loopback port, password auth over TCP.
@@ -123,12 +104,12 @@ class PgServer:
 		    str(os.getpid()))
 
 	def _pg_sh(self, *args):
-		_subreaper(False)
+		set_subreaper(False)
 		try:
 			p = subprocess.run([PG_SH] + list(args), stdout=subprocess.PIPE,
 			    stderr=subprocess.STDOUT, timeout=120)
 		finally:
-			_subreaper(True)
+			set_subreaper(True)
 		if p.returncode != 0:
 			raise RuntimeError("pg.sh %s failed:\n%s" % (args[0],
 			    p.stdout.decode("utf-8", "replace")))

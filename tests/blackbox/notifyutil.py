@@ -3,13 +3,10 @@
 # need what only the final process knows (its own pid, its stderr's inode, a
 # descriptor at a fixed number), and small waits.
 
-import ctypes
 import os
 import shutil
-import signal
 import socket
 import struct
-import subprocess
 import sys
 import threading
 import time
@@ -17,7 +14,7 @@ import uuid
 
 import pytest
 
-from conftest import HOOKRUN, Running, wait_for
+from conftest import HOOKRUN, wait_for
 
 
 class Datagram:
@@ -128,23 +125,6 @@ class NotifyListener:
 		    "\n  ".join(repr(d) for d in self.datagrams()))
 
 
-_libc = ctypes.CDLL(None, use_errno=True)
-PR_SET_PDEATHSIG = 1
-
-
-def _launch_preexec():
-	"""In the child, before exec: what a shell's exec would give (every
-	disposition default, nothing blocked), and death with the suite."""
-	_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-	for s in signal.valid_signals():
-		if s not in (signal.SIGKILL, signal.SIGSTOP):
-			try:
-				signal.signal(s, signal.SIG_DFL)
-			except (OSError, ValueError):
-				pass
-	signal.pthread_sigmask(signal.SIG_SETMASK, [])
-
-
 def launch(hr, args, env=None, pre="", pass_fds=(), errpath=None):
 	"""Starts hookrun ARGS as hr.start does (new session, output to files,
 	cleaned up with hr), but through `bash -c 'PRE; exec hookrun ...'`:
@@ -154,27 +134,8 @@ def launch(hr, args, env=None, pre="", pass_fds=(), errpath=None):
 	(unshare without -f). errpath, when given, is an
 	existing file that becomes stderr (its inode is known beforehand).
 	Returns a conftest.Running."""
-	hr.nrun += 1
-	outp = hr.path(".run%d.out" % hr.nrun)
-	if errpath is None:
-		errpath = hr.path(".run%d.err" % hr.nrun)
-		open(errpath, "wb").close()
-	e = dict(hr.env)
-	for k, v in (env or {}).items():
-		if v is None:
-			e.pop(k, None)
-		else:
-			e[k] = v
-	cmd = ["/bin/bash", "-c", pre + '\nexec "$0" "$@"', HOOKRUN] + \
-	    [str(a) for a in args]
-	with open(outp, "wb") as o, open(errpath, "ab") as er:
-		t0 = time.monotonic()
-		p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=o,
-		    stderr=er, env=e, cwd=hr.dir, start_new_session=True,
-		    pass_fds=pass_fds, preexec_fn=_launch_preexec)
-	r = Running(hr, p, outp, errpath, t0)
-	hr.running.append(r)
-	return r
+	return hr.spawn(["/bin/bash", "-c", pre + '\nexec "$0" "$@"', HOOKRUN] +
+	    list(args), env=env, pass_fds=pass_fds, errpath=errpath)
 
 
 # A stand-in for systemd-notify: sends its arguments, one per line, as one
@@ -202,16 +163,6 @@ def is_hookrun(pid):
 		    os.path.realpath(HOOKRUN)
 	except OSError:
 		return False
-
-
-def free_port():
-	"""A TCP port on 127.0.0.1 nothing listens on (as of now)."""
-	s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-	try:
-		s.bind(("127.0.0.1", 0))
-		return s.getsockname()[1]
-	finally:
-		s.close()
 
 
 def read_pid(hr, rel, timeout=10.0):

@@ -5,10 +5,8 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
-import conftest
-from conftest import HOOKRUN, Running, clean_signals, proc_stat, wait_for
+from conftest import HOOKRUN, proc_stat, wait_for
 
 PYTHON = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) \
     else sys.executable
@@ -77,31 +75,8 @@ def start_cmd(hr, argv, env=None, stdin=subprocess.DEVNULL, pass_fds=(),
 	Env.start starts hookrun: in a new session, with clean signal state,
 	output to files (stderr to the descriptor STDERR if given), cleaned up
 	with the test."""
-	hr.nrun += 1
-	outp = hr.path(".run%d.out" % hr.nrun)
-	errp = hr.path(".run%d.err" % hr.nrun)
-	e = dict(hr.env)
-	for k, v in (env or {}).items():
-		if v is None:
-			e.pop(k, None)
-		else:
-			e[k] = v
-	def preexec():
-		# As Env.start: gone with the suite, clean signal state.
-		conftest._libc.prctl(conftest.PR_SET_PDEATHSIG, signal.SIGKILL,
-		    0, 0, 0)
-		clean_signals()
-		if preexec_fn:
-			preexec_fn()
-	with open(outp, "wb") as o, open(errp, "wb") as er:
-		t0 = time.monotonic()
-		p = subprocess.Popen([str(a) for a in argv], stdin=stdin,
-		    stdout=o, stderr=er if stderr is None else stderr, env=e,
-		    cwd=hr.dir, start_new_session=True, pass_fds=pass_fds,
-		    preexec_fn=preexec)
-	r = Running(hr, p, outp, errp, t0)
-	hr.running.append(r)
-	return r
+	return hr.spawn(argv, env=env, stdin=stdin, pass_fds=pass_fds,
+	    preexec_fn=preexec_fn, stderr=stderr)
 
 
 def hookrun_argv(*args):

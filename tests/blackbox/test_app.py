@@ -10,7 +10,8 @@ import sys
 
 import pytest
 
-from conftest import clean_signals, parse_stat, signal_mask_of, sigbit, wait_for
+from conftest import (assert_own_process_group, clean_signals, signal_mask_of,
+    sigbit, wait_for)
 
 
 def test_app_from_start_exec(hr):
@@ -170,11 +171,7 @@ def test_app_runs_in_its_own_process_group(hr):
 	    """)
 	r = hr.run("-c", hr.cfg)
 	assert r.rc == 0, r
-	text = hr.read("app.stat")
-	pid = int(text.split()[0])
-	pgrp = int(parse_stat(text)[2])
-	assert pgrp == pid, text
-	assert pgrp != r.pid, text
+	assert_own_process_group(hr.read("app.stat"), r.pid)
 
 
 def test_app_and_hooks_get_no_notify_socket(hr):
@@ -218,7 +215,9 @@ def fd_numbers(text):
 	return sorted(int(w.split("=", 1)[0]) for w in text.split())
 
 
-def test_hookrun_descriptors_do_not_leak_to_app_or_hooks(hr):
+def config_fdlists(hr):
+	"""A config whose pre_start hook and app write their descriptors
+	(FDLIST) to @D@/hook.fds and @D@/app.fds."""
 	hr.script("fds.py", FDLIST, shebang="#!" + sys.executable)
 	hr.config("""
 	    [pre_start:fds]
@@ -227,6 +226,10 @@ def test_hookrun_descriptors_do_not_leak_to_app_or_hooks(hr):
 	    [start]
 	    exec = @D@/fds.py @D@/app.fds
 	    """)
+
+
+def test_hookrun_descriptors_do_not_leak_to_app_or_hooks(hr):
+	config_fdlists(hr)
 	r = hr.run("-c", hr.cfg)
 	assert r.rc == 0, r
 	assert fd_numbers(hr.read("app.fds")) == [0, 1, 2], hr.read("app.fds")
@@ -234,14 +237,7 @@ def test_hookrun_descriptors_do_not_leak_to_app_or_hooks(hr):
 
 
 def test_descriptors_the_launcher_passed_reach_app_and_hooks(hr):
-	hr.script("fds.py", FDLIST, shebang="#!" + sys.executable)
-	hr.config("""
-	    [pre_start:fds]
-	    exec = @D@/fds.py @D@/hook.fds
-
-	    [start]
-	    exec = @D@/fds.py @D@/app.fds
-	    """)
+	config_fdlists(hr)
 	rfd, wfd = os.pipe()
 	try:
 		r = hr.run("-c", hr.cfg, pass_fds=(rfd,))

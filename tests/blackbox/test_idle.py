@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import HOOKRUN, SANITIZED, wait_for
+from conftest import HOOKRUN, SANITIZED, term_trapping_script, wait_for
 from pid1util import read_pid, start_cmd
 
 
@@ -69,11 +69,8 @@ def test_idle_hookrun_makes_no_system_call(hr):
 @pytest.mark.skipif(SANITIZED, reason="valgrind does not run ASan builds")
 @pytest.mark.skipif(shutil.which("valgrind") is None, reason="needs valgrind")
 def test_valgrind_finds_no_error_nor_leak_over_a_whole_lifecycle(hr):
-	hr.script("app.sh", """
-	    trap 'echo app-term >> @D@/order; exit 7' TERM
-	    echo $$ > @D@/app.pid
-	    while :; do sleep 0.05; done
-	    """)
+	term_trapping_script(hr, "app.sh", "echo app-term >> @D@/order; exit 7",
+	    pidfile="app.pid")
 	hr.config("""
 	    [hookrun]
 	    stop_timeout = 20s

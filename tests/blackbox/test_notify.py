@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from conftest import wait_for
+from conftest import term_trapping_script, wait_for
 from notifyutil import NotifyListener, is_hookrun, launch, sdnotify
 
 PYTHON = "/usr/bin/python3"
@@ -26,6 +26,18 @@ def assert_all_from(ln, pid):
 	for d in ln.datagrams():
 		assert d.pid == pid, "datagram %r sent by pid %r, not hookrun " \
 		    "(%d)\n%r" % (d.text, d.pid, pid, ln)
+
+
+def ready_then_term(hr, ln):
+	"""Starts hookrun on hr.cfg with LN as its NOTIFY_SOCKET, waits for
+	READY=1 and stops it with TERM; asserts it exits 143 and returns its
+	result."""
+	run = hr.start("-c", hr.cfg, env={"NOTIFY_SOCKET": ln.address})
+	assert ln.wait("READY=1"), (ln, run.err())
+	run.signal(signal.SIGTERM)
+	r = run.wait()
+	assert r.rc == 143, r
+	return r
 
 
 def in_order(ln, *wanted):
@@ -153,19 +165,12 @@ def test_ready_comes_at_once_without_post_start_hooks(hr):
 	    exec = sleep 30
 	    """)
 	with listener(hr) as ln:
-		run = hr.start("-c", hr.cfg, env={"NOTIFY_SOCKET": ln.address})
-		assert ln.wait("READY=1"), (ln, run.err())
-		run.signal(signal.SIGTERM)
-		r = run.wait()
-	assert r.rc == 143, r
+		r = ready_then_term(hr, ln)
 	assert_all_from(ln, r.pid)
 
 
 def test_stopping_is_sent_on_term_before_pre_stop_and_the_stop_signal(hr):
-	hr.script("app.sh", """
-	    trap 'touch @D@/app-got-term; exit 0' TERM
-	    while :; do sleep 0.05; done
-	    """)
+	term_trapping_script(hr, "app.sh", "touch @D@/app-got-term; exit 0")
 	hr.config("""
 	    [start]
 	    exec = @D@/app.sh
@@ -311,11 +316,7 @@ def test_abstract_notify_socket(hr):
 	    """)
 	with NotifyListener(abstract=True) as ln:
 		assert ln.address.startswith("@")
-		run = hr.start("-c", hr.cfg, env={"NOTIFY_SOCKET": ln.address})
-		assert ln.wait("READY=1"), (ln, run.err())
-		run.signal(signal.SIGTERM)
-		r = run.wait()
-	assert r.rc == 143, r
+		r = ready_then_term(hr, ln)
 	in_order(ln, "STATUS=pre_start: migrate (attempt 1)", "READY=1",
 	    "STOPPING=1")
 	assert_all_from(ln, r.pid)
@@ -330,8 +331,15 @@ touch @D@/said-ready
 exec sleep 30
 """
 
+# The post_start hook of NOTIFY_APP's tests: records whether the app had said
+# it was ready by then.
+CHECK_READY = "test -e @D@/said-ready && echo yes > @D@/post || " \
+    "echo no > @D@/post"
 
-def test_ready_notify_gates_post_start_and_relays_the_apps_status(hr):
+
+def config_notify_app(hr, check):
+	"""Writes sdnotify and NOTIFY_APP, and a config that runs the app with
+	ready = notify and the post_start hook check (sh -c 'CHECK')."""
 	sdnotify(hr)
 	hr.script("app.sh", NOTIFY_APP)
 	hr.config("""
@@ -341,8 +349,13 @@ def test_ready_notify_gates_post_start_and_relays_the_apps_status(hr):
 	    ready_timeout = 10s
 
 	    [post_start:check]
-	    exec = sh -c 'test -e @D@/said-ready && echo yes > @D@/post || echo no > @D@/post; echo "$${NOTIFY_SOCKET-unset}" > @D@/post.notify'
-	    """)
+	    exec = sh -c '%s'
+	    """ % check)
+
+
+def test_ready_notify_gates_post_start_and_relays_the_apps_status(hr):
+	config_notify_app(hr, CHECK_READY +
+	    '; echo "$${NOTIFY_SOCKET-unset}" > @D@/post.notify')
 	with listener(hr) as ln:
 		run = hr.start("-c", hr.cfg, env={"NOTIFY_SOCKET": ln.address})
 		assert ln.wait("READY=1"), (ln, run.err())
@@ -368,17 +381,7 @@ def test_ready_notify_gates_post_start_and_relays_the_apps_status(hr):
 
 
 def test_ready_notify_works_without_systemd(hr):
-	sdnotify(hr)
-	hr.script("app.sh", NOTIFY_APP)
-	hr.config("""
-	    [start]
-	    exec = @D@/app.sh
-	    ready = notify
-	    ready_timeout = 10s
-
-	    [post_start:check]
-	    exec = sh -c 'test -e @D@/said-ready && echo yes > @D@/post || echo no > @D@/post'
-	    """)
+	config_notify_app(hr, CHECK_READY)
 	run = hr.start("-c", hr.cfg)
 	assert wait_for(lambda: hr.read("post"), 10), run.err()
 	run.signal(signal.SIGTERM)
@@ -450,11 +453,7 @@ def test_exec_probe_gets_no_notify_socket(hr):
 	    ready = exec:sh -c 'echo "$${NOTIFY_SOCKET-unset}" > @D@/probe.env'
 	    """)
 	with listener(hr) as ln:
-		run = hr.start("-c", hr.cfg, env={"NOTIFY_SOCKET": ln.address})
-		assert ln.wait("READY=1"), (ln, run.err())
-		run.signal(signal.SIGTERM)
-		r = run.wait()
-	assert r.rc == 143, r
+		r = ready_then_term(hr, ln)
 	assert hr.read("probe.env") == "unset\n", r
 
 

@@ -2,7 +2,7 @@
 #
 # In a config value `$$` is a literal `$`: a shell's `$$` is written `$$$$`.
 
-from conftest import json_lines
+from conftest import json_lines, run_one_hook
 
 
 def test_hook_output_is_prefixed_on_the_stream_it_was_written_to(hr):
@@ -11,15 +11,7 @@ def test_hook_output_is_prefixed_on_the_stream_it_was_written_to(hr):
 	    echo err-line >&2
 	    echo out-again
 	    """)
-	hr.config("""
-	    [pre_start:talk]
-	    exec = @D@/talk.sh
-
-	    [start]
-	    exec = true
-	    """)
-	r = hr.run("-c", hr.cfg)
-	assert r.rc == 0, r
+	r = run_one_hook(hr, "talk", "@D@/talk.sh")
 	assert r.out_lines == ["[pre_start:talk] out-line",
 	    "[pre_start:talk] out-again"], r
 	assert "[pre_start:talk] err-line" in r.err_lines, r
@@ -38,15 +30,8 @@ def test_hooks_dir_hook_output_is_prefixed_with_file_name(hr):
 
 
 def test_hook_last_line_without_newline_is_still_written(hr):
-	hr.config("""
-	    [pre_start:tail]
-	    exec = sh -c 'echo first; printf no-newline; printf err-tail >&2'
-
-	    [start]
-	    exec = true
-	    """)
-	r = hr.run("-c", hr.cfg)
-	assert r.rc == 0, r
+	r = run_one_hook(hr, "tail",
+	    "sh -c 'echo first; printf no-newline; printf err-tail >&2'")
 	assert r.out_lines == ["[pre_start:tail] first",
 	    "[pre_start:tail] no-newline"], r
 	# Completed with a newline: hookrun's next message starts a line of its own.
@@ -67,15 +52,8 @@ def test_post_stop_hook_output_is_prefixed_with_its_phase(hr):
 
 
 def test_hook_output_is_written_before_its_result_is_logged(hr):
-	hr.config("""
-	    [pre_start:last-words]
-	    exec = sh -c 'seq 1000 >&2; echo final >&2'
-
-	    [start]
-	    exec = true
-	    """)
-	r = hr.run("-c", hr.cfg)
-	assert r.rc == 0, r
+	r = run_one_hook(hr, "last-words",
+	    "sh -c 'seq 1000 >&2; echo final >&2'")
 	lines = r.err_lines
 	final = lines.index("[pre_start:last-words] final")
 	result = [i for i, l in enumerate(lines)
@@ -84,15 +62,8 @@ def test_hook_output_is_written_before_its_result_is_logged(hr):
 
 
 def test_long_hook_line_arrives_whole(hr):
-	hr.config("""
-	    [pre_start:long]
-	    exec = sh -c 'head -c 300000 /dev/zero | tr "\\0" x; echo'
-
-	    [start]
-	    exec = true
-	    """)
-	r = hr.run("-c", hr.cfg)
-	assert r.rc == 0, r
+	r = run_one_hook(hr, "long",
+	    """sh -c 'head -c 300000 /dev/zero | tr "\\0" x; echo'""")
 	prefix = "[pre_start:long] "
 	assert all(l.startswith(prefix) for l in r.out_lines), r.out_lines[:3]
 	body = "".join(l[len(prefix):] for l in r.out_lines)
@@ -100,28 +71,13 @@ def test_long_hook_line_arrives_whole(hr):
 
 
 def test_partial_line_written_in_two_parts_stays_one_line(hr):
-	hr.config("""
-	    [pre_start:slowline]
-	    exec = sh -c 'printf abc; sleep 0.3; echo def'
-
-	    [start]
-	    exec = true
-	    """)
-	r = hr.run("-c", hr.cfg)
-	assert r.rc == 0, r
+	r = run_one_hook(hr, "slowline",
+	    "sh -c 'printf abc; sleep 0.3; echo def'")
 	assert r.out_lines == ["[pre_start:slowline] abcdef"], r
 
 
 def test_hook_output_bytes_pass_unchanged(hr):
-	hr.config("""
-	    [pre_start:bytes]
-	    exec = printf '\\377\\000\\tz\\r\\n'
-
-	    [start]
-	    exec = true
-	    """)
-	r = hr.run("-c", hr.cfg)
-	assert r.rc == 0, r
+	r = run_one_hook(hr, "bytes", "printf '\\377\\000\\tz\\r\\n'")
 	assert r.raw_out == b"[pre_start:bytes] \xff\x00\tz\r\n", r
 
 
@@ -146,15 +102,7 @@ def test_many_hooks_do_not_exhaust_descriptors(hr):
 
 
 def test_200000_hook_lines_arrive_complete_in_order_and_prefixed(hr):
-	hr.config("""
-	    [pre_start:many]
-	    exec = seq 200000
-
-	    [start]
-	    exec = true
-	    """)
-	r = hr.run("-c", hr.cfg)
-	assert r.rc == 0, r
+	r = run_one_hook(hr, "many", "seq 200000")
 	lines = r.out_lines
 	assert len(lines) == 200000, (len(lines), lines[:3], lines[-3:])
 	assert lines[0] == "[pre_start:many] 1"
@@ -164,15 +112,8 @@ def test_200000_hook_lines_arrive_complete_in_order_and_prefixed(hr):
 
 
 def test_200000_lines_on_both_streams_arrive_complete(hr):
-	hr.config("""
-	    [pre_start:both]
-	    exec = sh -c 'seq 200000 & seq 200000 >&2; wait'
-
-	    [start]
-	    exec = true
-	    """)
-	r = hr.run("-c", hr.cfg)
-	assert r.rc == 0, r
+	r = run_one_hook(hr, "both",
+	    "sh -c 'seq 200000 & seq 200000 >&2; wait'")
 	want = ["[pre_start:both] %d" % i for i in range(1, 200001)]
 	assert r.out_lines == want, len(r.out_lines)
 	got = [l for l in r.err_lines if l.startswith("[pre_start:both] ")]
@@ -316,15 +257,8 @@ def test_json_log_format_escapes_quotes_and_backslashes(hr):
 
 
 def test_json_log_format_keeps_hook_output_prefixed(hr):
-	hr.config("""
-	    [pre_start:talk]
-	    exec = sh -c 'echo to-out; echo to-err >&2'
-
-	    [start]
-	    exec = true
-	    """)
-	r = hr.run("--log-format", "json", "-c", hr.cfg)
-	assert r.rc == 0, r
+	r = run_one_hook(hr, "talk", "sh -c 'echo to-out; echo to-err >&2'",
+	    opts=("--log-format", "json"))
 	assert r.out_lines == ["[pre_start:talk] to-out"], r
 	own = [l for l in r.err_lines if not l.startswith("[pre_start:talk] ")]
 	json_lines("\n".join(own))

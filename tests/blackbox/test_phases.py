@@ -3,7 +3,8 @@
 import os
 import re
 
-from conftest import alive, parse_stat, wait_for
+from conftest import (alive, assert_own_process_group, post_stop_report,
+    run_one_hook, wait_for)
 
 
 def record(name, target="order"):
@@ -228,29 +229,17 @@ def test_hooks_see_phase_hook_name_and_attempt(hr):
 
 
 def test_post_stop_hooks_see_app_status(hr):
-	hr.config("""
-	    [start]
-	    exec = sh -c 'exit 5'
-
-	    [post_stop:report]
-	    exec = sh -c 'echo "$HOOKRUN_PHASE|$HOOKRUN_APP_STATUS" > @D@/seen'
-	    """)
-	r = hr.run("-c", hr.cfg)
+	r, seen = post_stop_report(hr, "sh -c 'exit 5'",
+	    "$HOOKRUN_PHASE|$HOOKRUN_APP_STATUS")
 	assert r.rc == 5, r
-	assert hr.read("seen") == "post_stop|5\n", r
+	assert seen == "post_stop|5\n", r
 
 
 def test_post_stop_hooks_see_128_plus_signal_for_killed_app(hr):
-	hr.config("""
-	    [start]
-	    exec = sh -c 'kill -KILL $$$$'
-
-	    [post_stop:report]
-	    exec = sh -c 'echo "$HOOKRUN_APP_STATUS" > @D@/seen'
-	    """)
-	r = hr.run("-c", hr.cfg)
+	r, seen = post_stop_report(hr, "sh -c 'kill -KILL $$$$'",
+	    "$HOOKRUN_APP_STATUS")
 	assert r.rc == 137, r
-	assert hr.read("seen") == "137\n", r
+	assert seen == "137\n", r
 
 
 def test_failing_post_stop_hook_keeps_the_apps_status(hr):
@@ -552,33 +541,14 @@ def test_phase_deadline_stops_hooks_that_together_run_too_long(hr):
 
 
 def test_hook_runs_in_its_own_process_group(hr):
-	hr.config("""
-	    [pre_start:grp]
-	    exec = sh -c 'cat /proc/$$$$/stat > @D@/hook.stat'
-
-	    [start]
-	    exec = true
-	    """)
-	r = hr.run("-c", hr.cfg)
-	assert r.rc == 0, r
-	text = hr.read("hook.stat")
-	pid = int(text.split()[0])
-	pgrp = int(parse_stat(text)[2])
-	assert pgrp == pid, text
-	assert pgrp != r.pid, text
+	r = run_one_hook(hr, "grp", "sh -c 'cat /proc/$$$$/stat > @D@/hook.stat'")
+	assert_own_process_group(hr.read("hook.stat"), r.pid)
 
 
 def test_hook_background_child_left_behind_is_gone_when_hookrun_exits(hr):
 	# setsid: the child leaves the hook's process group, but hookrun reaps
 	# and ends every descendant before it exits.
-	hr.config("""
-	    [pre_start:leaver]
-	    exec = sh -c 'setsid sleep 60 > /dev/null 2>&1 < /dev/null & echo $! > @D@/left.pid'
-
-	    [start]
-	    exec = true
-	    """)
-	r = hr.run("-c", hr.cfg)
-	assert r.rc == 0, r
+	run_one_hook(hr, "leaver", "sh -c 'setsid sleep 60 > /dev/null 2>&1 "
+	    "< /dev/null & echo $! > @D@/left.pid'")
 	pid = int(hr.read("left.pid"))
 	assert wait_for(lambda: not alive(pid), 2), "pid %d outlived hookrun" % pid

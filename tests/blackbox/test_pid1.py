@@ -6,7 +6,7 @@ import signal
 
 import pytest
 
-from conftest import alive, wait_for
+from conftest import alive, term_trapping_script, wait_for
 from pid1util import (can_unshare, children, gone, hookrun_argv,
     ns_init, nspid, ppid, python_app, read_pid, start_cmd, state,
     unshare_argv, zombies_of)
@@ -161,11 +161,8 @@ def test_as_pid1_exit_status_passes_through_unshare(hr, status):
 def test_as_pid1_term_stops_the_app(hr):
 	# The app traps TERM and exits 7 on it: 7 comes back through hookrun
 	# and unshare.
-	hr.script("app.sh", """
-	    trap 'echo TERM >> @D@/got; exit 7' TERM
-	    echo $$ > @D@/app.pid
-	    while :; do sleep 0.05; done
-	    """)
+	term_trapping_script(hr, "app.sh", "echo TERM >> @D@/got; exit 7",
+	    pidfile="app.pid")
 	hr.config("""
 	    [hookrun]
 	    stop_timeout = 20s
@@ -242,25 +239,31 @@ def test_as_subreaper_orphans_become_hookruns_children_and_are_reaped(hr):
 	assert r.rc == 143, r
 
 
-def test_orphan_left_running_gets_term_at_exit_and_is_gone(hr):
-	# The orphan traps TERM; the app exits 3 once the trap is set.
-	hr.script("orphan.sh", """
-	    trap 'echo TERM >> @D@/got; exit 0' TERM
-	    echo $$ > @D@/orphan.pid
-	    while :; do sleep 0.05; done
-	    """)
+def run_leaving_orphan(hr, kill_timeout, status):
+	"""Runs hookrun (kill_timeout = KILL_TIMEOUT) with an app that starts
+	@D@/orphan.sh in the background, waits for its @D@/orphan.pid and
+	exits STATUS; asserts that hookrun exits STATUS and that the orphan is
+	gone with it. Returns the result."""
 	hr.config("""
 	    [hookrun]
-	    kill_timeout = 20s
+	    kill_timeout = %s
 	    hooks_dir = @D@/hooks.d
 
 	    [start]
-	    exec = sh -c '@D@/orphan.sh & while [ ! -s @D@/orphan.pid ]; do sleep 0.01; done; exit 3'
-	    """)
+	    exec = sh -c '@D@/orphan.sh & while [ ! -s @D@/orphan.pid ]; do sleep 0.01; done; exit %d'
+	    """ % (kill_timeout, status))
 	r = hr.run("-c", hr.cfg)
-	assert r.rc == 3, r
+	assert r.rc == status, r
 	orphan = int(hr.read("orphan.pid"))
 	assert not alive(orphan), r
+	return r
+
+
+def test_orphan_left_running_gets_term_at_exit_and_is_gone(hr):
+	# The orphan traps TERM; the app exits 3 once the trap is set.
+	term_trapping_script(hr, "orphan.sh", "echo TERM >> @D@/got; exit 0",
+	    pidfile="orphan.pid")
+	r = run_leaving_orphan(hr, "20s", 3)
 	assert hr.lines("got") == ["TERM"], r
 	# TERM was enough: no KILL after kill_timeout.
 	assert r.elapsed < 15, r
@@ -274,17 +277,6 @@ def test_orphan_ignoring_term_is_killed_after_kill_timeout(hr):
 	    echo $$ > @D@/orphan.pid
 	    exec sleep 100
 	    """)
-	hr.config("""
-	    [hookrun]
-	    kill_timeout = 500ms
-	    hooks_dir = @D@/hooks.d
-
-	    [start]
-	    exec = sh -c '@D@/orphan.sh & while [ ! -s @D@/orphan.pid ]; do sleep 0.01; done; exit 5'
-	    """)
-	r = hr.run("-c", hr.cfg)
-	assert r.rc == 5, r
-	orphan = int(hr.read("orphan.pid"))
-	assert not alive(orphan), r
+	r = run_leaving_orphan(hr, "500ms", 5)
 	assert "processes still running 500ms after TERM: sending KILL" in r.err, r
 	assert 0.45 <= r.elapsed < 15, r

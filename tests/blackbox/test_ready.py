@@ -14,9 +14,9 @@ import time
 
 import pytest
 
-from conftest import alive, wait_for
-from notifyutil import (NotifyListener, free_port, launch, read_pid,
-    sdnotify, strace_or_skip, wait_err)
+from conftest import alive, free_port, term_trapping_script, wait_for
+from notifyutil import (NotifyListener, launch, read_pid, sdnotify,
+    strace_or_skip, wait_err)
 
 # A post_start hook that records whether @D@/said-ready existed when it ran.
 POST_CHECK = """
@@ -38,6 +38,17 @@ def stop(run, expect=143):
 	run.signal(signal.SIGTERM)
 	r = run.wait()
 	assert r.rc == expect, r
+	return r
+
+
+def run_until_post_start(hr):
+	"""Starts hookrun on hr.cfg (from config_checked), waits for its
+	post_start hook, stops it and asserts that the hook ran only once the
+	app had said it was ready; returns the result."""
+	run = hr.start("-c", hr.cfg)
+	assert post_ran(hr), run.err()
+	r = stop(run)
+	assert hr.read("post") == "yes\n", r
 	return r
 
 
@@ -164,10 +175,7 @@ def test_fd_ready_gates_post_start_on_a_newline(hr):
 	    ready = fd:3
 	    ready_timeout = 10s
 	    """)
-	run = hr.start("-c", hr.cfg)
-	assert post_ran(hr), run.err()
-	r = stop(run)
-	assert hr.read("post") == "yes\n", r
+	run_until_post_start(hr)
 	assert hr.read("fd3").startswith("pipe:"), hr.read("fd3")
 
 
@@ -183,10 +191,7 @@ def test_fd_ready_on_a_higher_descriptor(hr):
 	    ready = fd:7
 	    ready_timeout = 10s
 	    """)
-	run = hr.start("-c", hr.cfg)
-	assert post_ran(hr), run.err()
-	r = stop(run)
-	assert hr.read("post") == "yes\n", r
+	run_until_post_start(hr)
 
 
 def test_exec_probe_is_retried_until_it_succeeds(hr):
@@ -205,10 +210,7 @@ def test_exec_probe_is_retried_until_it_succeeds(hr):
 	    ready = exec:@D@/probe.sh
 	    ready_timeout = 10s
 	    """)
-	run = hr.start("-c", hr.cfg)
-	assert post_ran(hr), run.err()
-	r = stop(run)
-	assert hr.read("post") == "yes\n", r
+	r = run_until_post_start(hr)
 	assert len(hr.lines("probes")) >= 2, r
 
 
@@ -334,10 +336,7 @@ def test_term_while_waiting_for_ready_stops_the_app(hr):
 
 
 def test_post_start_failure_stops_the_app_with_the_hooks_status(hr):
-	hr.script("app.sh", """
-	    trap 'touch @D@/app-got-term; exit 0' TERM
-	    while :; do sleep 0.05; done
-	    """)
+	term_trapping_script(hr, "app.sh", "touch @D@/app-got-term; exit 0")
 	hr.config("""
 	    [start]
 	    exec = @D@/app.sh

@@ -22,9 +22,15 @@ def runs(hr):
 	return len(hr.lines("runs") or [])
 
 
-def test_on_failure_restarts_a_flaky_app_until_it_succeeds(hr):
+def run_flaky(hr, config):
+	"""Runs hookrun on CONFIG (which starts @D@/flaky.sh, FLAKY) to its end."""
 	hr.script("flaky.sh", FLAKY)
-	hr.config("""
+	hr.config(config)
+	return hr.run("-c", hr.cfg)
+
+
+def test_on_failure_restarts_a_flaky_app_until_it_succeeds(hr):
+	r = run_flaky(hr, """
 	    [hookrun]
 	    restart = on-failure
 	    restart_delay = 50ms
@@ -33,15 +39,13 @@ def test_on_failure_restarts_a_flaky_app_until_it_succeeds(hr):
 	    [start]
 	    exec = @D@/flaky.sh 1 1 0
 	    """)
-	r = hr.run("-c", hr.cfg)
 	assert r.rc == 0, r
 	assert runs(hr) == 3, r
 	assert len(re.findall(r"restarting in", r.err)) == 2, r
 
 
 def test_on_failure_does_not_restart_a_success_status(hr):
-	hr.script("flaky.sh", FLAKY)
-	hr.config("""
+	r = run_flaky(hr, """
 	    [hookrun]
 	    restart = on-failure
 	    restart_delay = 50ms
@@ -51,14 +55,12 @@ def test_on_failure_does_not_restart_a_success_status(hr):
 	    exec = @D@/flaky.sh 3
 	    success_status = 3
 	    """)
-	r = hr.run("-c", hr.cfg)
 	assert r.rc == 0, r
 	assert runs(hr) == 1, r
 
 
 def test_restart_no_runs_the_app_once(hr):
-	hr.script("flaky.sh", FLAKY)
-	hr.config("""
+	r = run_flaky(hr, """
 	    [hookrun]
 	    restart = no
 	    hooks_dir = @D@/hooks.d
@@ -66,15 +68,13 @@ def test_restart_no_runs_the_app_once(hr):
 	    [start]
 	    exec = @D@/flaky.sh 9 0
 	    """)
-	r = hr.run("-c", hr.cfg)
 	assert r.rc == 9, r
 	assert runs(hr) == 1, r
 
 
 def test_always_gives_up_at_the_restart_limit_with_the_last_status(hr):
 	# 3 restarts are allowed within 60 s: 4 runs, then the 4th's status.
-	hr.script("flaky.sh", FLAKY)
-	hr.config("""
+	r = run_flaky(hr, """
 	    [hookrun]
 	    restart = always
 	    restart_delay = 10ms
@@ -84,15 +84,13 @@ def test_always_gives_up_at_the_restart_limit_with_the_last_status(hr):
 	    [start]
 	    exec = @D@/flaky.sh 11 0 13 14 15
 	    """)
-	r = hr.run("-c", hr.cfg)
 	assert r.rc == 14, r
 	assert runs(hr) == 4, r
 	assert "restart limit reached" in r.err, r
 
 
 def test_restart_delay_doubles_up_to_restart_delay_max(hr):
-	hr.script("flaky.sh", FLAKY)
-	hr.config("""
+	r = run_flaky(hr, """
 	    [hookrun]
 	    restart = on-failure
 	    restart_delay = 100ms
@@ -102,7 +100,6 @@ def test_restart_delay_doubles_up_to_restart_delay_max(hr):
 	    [start]
 	    exec = @D@/flaky.sh 1 1 1 1 1 0
 	    """)
-	r = hr.run("-c", hr.cfg)
 	assert r.rc == 0, r
 	assert runs(hr) == 6, r
 	assert re.findall(r"restarting in (\w+)", r.err) == ["100ms", "200ms",

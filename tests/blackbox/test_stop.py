@@ -4,7 +4,7 @@
 
 import signal
 
-from conftest import alive, wait_for
+from conftest import alive, post_stop_report, wait_for
 from pid1util import read_pid
 
 # The app: records its start and the TERM it gets in @D@/order, exits 0 on it.
@@ -101,16 +101,9 @@ def test_stop_timeout_kills_an_app_that_ignores_term(hr):
 
 
 def test_post_stop_sees_the_status_of_an_app_that_exited_by_itself(hr):
-	hr.config("""
-	    [start]
-	    exec = sh -c 'exit 42'
-
-	    [post_stop:status]
-	    exec = sh -c 'echo "$$HOOKRUN_APP_STATUS" > @D@/status'
-	    """)
-	r = hr.run("-c", hr.cfg)
+	r, seen = post_stop_report(hr, "sh -c 'exit 42'", "$$HOOKRUN_APP_STATUS")
 	assert r.rc == 42, r
-	assert hr.read("status") == "42\n", r
+	assert seen == "42\n", r
 
 
 def test_term_during_pre_start_ends_it_at_once_and_starts_no_app(hr):
