@@ -27,6 +27,7 @@ static void	 attempt_after(struct hook_run *);
 static void	 released_cb(struct lock *, enum lock_event, void *);
 static void	 timer_cb(struct ev_loop *, ev_timer *, int);
 static void	 group_cb(struct ev_loop *, ev_child *, int);
+static void	 group_wait(struct hook_run *);
 
 int
 phase_wait_status(int wstatus)
@@ -111,14 +112,21 @@ timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		hook_term(hr);
 		return;
 	}
+	if (hr->kill_sent) {		/* KILLed, yet not seen to go: move on */
+		attempt_end(hr);
+		return;
+	}
 	hr->kill_sent = 1;
 	format_duration(pr->rt->cfg->kill_timeout_ms, d, sizeof(d));
 	log_event(LOG_WARN, pname(pr), hr->hook->name, "hook_kill", -1, -1,
 	    "still running %s after TERM: sending KILL to process group %d",
 	    d, (int)hr->pid);
 	kill(-hr->pid, SIGKILL);
+	/* A KILL cannot be refused, but its dying takes a moment. */
+	ev_timer_set(&hr->timer, 1., 0.);
+	ev_timer_start(loop, &hr->timer);
 	if (hr->exited)
-		attempt_end(hr);
+		group_wait(hr);
 }
 
 static void
@@ -131,28 +139,33 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	hr->exited = 1;
 	hr->status = hr->timed_out ? 124 : phase_wait_status(w->rstatus);
 	output_finish(loop, &hr->out);
-	/*
-	 * After a TERM, the rest of the group gets its grace too: the attempt
-	 * ends when the group is empty (its orphans are hookrun's children:
-	 * each one reaped is a moment to look) or at the KILL.
-	 */
-	if (hr->term_sent && !hr->kill_sent && ev_is_active(&hr->timer) &&
-	    kill(-hr->pid, 0) == 0) {
-		ev_child_start(loop, &hr->group);
-		return;
-	}
-	attempt_end(hr);
+	/* After a TERM, the rest of the group gets its grace too. */
+	if (hr->term_sent && ev_is_active(&hr->timer))
+		group_wait(hr);
+	else
+		attempt_end(hr);
+}
+
+/*
+ * Ends the attempt once the hook's process group is empty. Its orphans are
+ * hookrun's children (PID 1 or subreaper): each one reaped is a moment to
+ * look again; the timer bounds the wait.
+ */
+static void
+group_wait(struct hook_run *hr)
+{
+	if (kill(-hr->pid, 0) == -1)
+		attempt_end(hr);
+	else if (!ev_is_active(&hr->group))
+		ev_child_start(hr->pr->rt->loop, &hr->group);
 }
 
 static void
 group_cb(struct ev_loop *loop, ev_child *w, int revents)
 {
-	struct hook_run *hr = w->data;
-
 	(void)loop;
 	(void)revents;
-	if (kill(-hr->pid, 0) == -1)
-		attempt_end(hr);
+	group_wait(w->data);
 }
 
 /*
