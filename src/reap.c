@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -37,6 +38,16 @@ children_count(void)
 	}
 	close(fd);
 	return count;
+}
+
+/* One system call, no /proc: does hookrun have a child at all? */
+static int
+has_children(void)
+{
+	siginfo_t si;
+
+	/* WNOWAIT: a look only; libev still reaps whatever is there. */
+	return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
 }
 
 static pid_t
@@ -151,7 +162,7 @@ reap_descendants(struct runtime *rt)
 
 	/* Collect what has already exited, so that only the living count. */
 	ev_run(rt->loop, EVRUN_NOWAIT);
-	if ((n = children_count()) <= 0)
+	if (!has_children() || (n = children_count()) <= 0)
 		return;
 	log_event(LOG_INFO, NULL, NULL, "reap", -1, -1,
 	    "sending TERM to the %d remaining process%s", n,

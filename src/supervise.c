@@ -98,7 +98,7 @@ memory_trim(void)
 {
 	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
 	uintptr_t top = (here - 4096) & ~(uintptr_t)4095;
-	size_t len = 256 * 1024;
+	size_t len = 64 * 1024;
 
 	output_trim();
 	spawn_trim();
