@@ -15,6 +15,10 @@ struct runtime {
 	struct config		*cfg;
 	char			**exports;	/* "KEY=VALUE" from HOOKRUN_ENV_FILE */
 	char			  exports_file[128]; /* HOOKRUN_ENV_FILE; "": none yet */
+	uid_t			  exports_uid;	/* its owner */
+	gid_t			  exports_gid;
+	uid_t			  euid;		/* hookrun's own */
+	gid_t			  egid;
 	size_t			  nexports;
 	pid_t			  app_pid;	/* 0: no app running */
 	int			  app_status;	/* -1: the app never ran */

@@ -38,8 +38,12 @@ void	 spawn_req_init(struct spawn_req *req, const char *path,
  * call before anything changes them. Children get exactly those back.
  */
 void	 spawn_init(void);
-/* Marks a signal whose disposition hookrun changes (caught or ignored). */
-void	 spawn_touched(int sig);
+/*
+ * Marks a signal hookrun ignores: children get the launcher's action back.
+ * (Caught signals need nothing: exec resets them, and signals.c's handler
+ * does the same for a child between clone and exec.)
+ */
+void	 spawn_ignored(int sig);
 /* 1 when sig was ignored by hookrun's launcher. */
 int	 spawn_was_ignored(int sig);
 

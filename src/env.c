@@ -194,6 +194,8 @@ exports_file(struct runtime *rt)
 		return -1;
 	}
 	close(fd);
+	rt->exports_uid = rt->euid = geteuid();
+	rt->exports_gid = rt->egid = getegid();
 	return 0;
 }
 
@@ -204,16 +206,22 @@ env_hook(struct runtime *rt, const struct hook *h, long attempt, char *err,
 	char v_phase[64], v_hook[300], v_att[48], v_env[160], v_pid[48],
 	    v_status[48], *vars[7];
 	const struct proc *p = &h->proc;
+	uid_t uid;
+	gid_t gid;
 	int n = 0;
 
 	if (exports_file(rt) == -1) {
 		snprintf(err, errlen, "HOOKRUN_ENV_FILE: %s", strerror(errno));
 		return NULL;
 	}
-	/* The hook's user must be able to write it. */
-	if (chown(rt->exports_file, p->user != NULL ? p->uid : geteuid(),
-	    p->user != NULL || p->group != NULL ? p->gid : getegid()) == -1)
-		log_debug("chown %s: %s", rt->exports_file, strerror(errno));
+	/* The hook's user must be able to write it: hand it over when another's. */
+	uid = p->user != NULL ? p->uid : rt->euid;
+	gid = p->user != NULL || p->group != NULL ? p->gid : rt->egid;
+	if ((uid != rt->exports_uid || gid != rt->exports_gid) &&
+	    chown(rt->exports_file, uid, gid) == 0) {
+		rt->exports_uid = uid;
+		rt->exports_gid = gid;
+	}
 	snprintf(v_phase, sizeof(v_phase), "HOOKRUN_PHASE=%s", phase_name(h->phase));
 	snprintf(v_hook, sizeof(v_hook), "HOOKRUN_HOOK=%s", h->name);
 	snprintf(v_att, sizeof(v_att), "HOOKRUN_ATTEMPT=%ld", attempt);

@@ -10,6 +10,7 @@
 static ev_signal	 watchers[NSIG];
 static signals_fn	 handler;
 static void		*handler_arg;
+static pid_t		 self;		/* hookrun, not a child before its exec */
 
 static void
 signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
@@ -27,20 +28,47 @@ is_fault(int sig)
 }
 
 /*
- * Fault signals and PIPE are handed on only when another process sent them.
- * A real fault has si_code > 0; it restores the default action, and
- * returning re-runs the faulting instruction, which then kills hookrun as it
- * should. The kernel's own PIPE (a write to a closed pipe) comes as SI_USER
- * from hookrun itself: it is dropped, and the write fails with EPIPE.
+ * Every caught signal comes here, in place of libev's own handler:
+ * - In a child between clone and exec (it shares hookrun's memory until it
+ *   execs), the signal takes the action the launcher gave it, as it would
+ *   after the exec; so children need not reset every handler before exec.
+ * - Fault signals and PIPE are handed on only when another process sent
+ *   them. A real fault has si_code > 0: it restores the default action, and
+ *   returning re-runs the faulting instruction, which then kills hookrun as
+ *   it should. The kernel's own PIPE (a write to a closed pipe) comes as
+ *   SI_USER from hookrun itself: it is dropped, and the write gets EPIPE.
+ * - Everything else goes to libev.
  */
 static void
-sent_only_handler(int sig, siginfo_t *si, void *uc)
+catch_handler(int sig, siginfo_t *si, void *uc)
 {
 	(void)uc;
-	if (si->si_code > 0 && sig != SIGPIPE)
+	if (getpid() != self) {
+		signal(sig, spawn_was_ignored(sig) ? SIG_IGN : SIG_DFL);
+		if (!spawn_was_ignored(sig))
+			kill(getpid(), sig);	/* pending until this returns */
+		return;
+	}
+	if (is_fault(sig) && si->si_code > 0) {
 		signal(sig, SIG_DFL);
-	else if (si->si_code <= 0 && si->si_pid != getpid())
-		ev_feed_signal(sig);
+		return;
+	}
+	if ((is_fault(sig) || sig == SIGPIPE) &&
+	    (si->si_code > 0 || si->si_pid == self))
+		return;
+	ev_feed_signal(sig);
+}
+
+static void
+catch(int sig)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = catch_handler;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigfillset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
 }
 
 void
@@ -49,15 +77,16 @@ signals_init(struct ev_loop *loop, signals_fn fn, void *arg)
 	struct sigaction sa;
 	int sig;
 
+	self = getpid();
 	handler = fn;
 	handler_arg = arg;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGTTIN, &sa, NULL);
 	sigaction(SIGTTOU, &sa, NULL);
-	spawn_touched(SIGTTIN);
-	spawn_touched(SIGTTOU);
-	spawn_touched(SIGCHLD);
+	spawn_ignored(SIGTTIN);
+	spawn_ignored(SIGTTOU);
+	catch(SIGCHLD);		/* libev's watcher, our handler */
 
 	/* 32 and 33, below SIGRTMIN, belong to the C library's threads. */
 	for (sig = 1; sig <= SIGRTMAX && sig < NSIG; sig++) {
@@ -67,14 +96,7 @@ signals_init(struct ev_loop *loop, signals_fn fn, void *arg)
 			continue;
 		ev_signal_init(&watchers[sig], signal_cb, sig);
 		ev_signal_start(loop, &watchers[sig]);
-		spawn_touched(sig);
-		if (is_fault(sig) || sig == SIGPIPE) {
-			memset(&sa, 0, sizeof(sa));
-			sa.sa_sigaction = sent_only_handler;
-			sa.sa_flags = SA_SIGINFO | SA_RESTART;
-			sigfillset(&sa.sa_mask);
-			sigaction(sig, &sa, NULL);
-		}
+		catch(sig);
 	}
 }
 

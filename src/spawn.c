@@ -23,7 +23,8 @@
 
 static sigset_t		 launch_mask;
 static unsigned char	 launch_ignored[NSIG];
-static unsigned char	 touched[NSIG];
+static pid_t		 self;
+static unsigned char	 ignored[NSIG];	/* by hookrun, not by its launcher */
 static char		 child_stack[CHILD_STACK] __attribute__((aligned(4096)));
 
 struct child {
@@ -41,6 +42,7 @@ spawn_init(void)
 	struct sigaction sa;
 	int sig;
 
+	self = getpid();
 	sigprocmask(SIG_SETMASK, NULL, &launch_mask);
 	for (sig = 1; sig < NSIG; sig++)
 		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
@@ -48,10 +50,10 @@ spawn_init(void)
 }
 
 void
-spawn_touched(int sig)
+spawn_ignored(int sig)
 {
 	if (sig > 0 && sig < NSIG)
-		touched[sig] = 1;
+		ignored[sig] = 1;
 }
 
 int
@@ -99,11 +101,14 @@ child_main(void *arg)
 	const struct spawn_req *r = c->req;
 	int sig;
 
-	/* Every signal is blocked here (see spawn_process): restore the
-	 * launcher's dispositions before its mask, so that no handler of
-	 * hookrun's ever runs in the child. */
+	/*
+	 * Every signal is blocked here (see spawn_process). What hookrun
+	 * ignores and the launcher ignored get the launcher's action back;
+	 * caught signals are reset by exec, and until then signals.c's
+	 * handler gives them the launcher's action in a child.
+	 */
 	for (sig = 1; sig < NSIG; sig++)
-		if (touched[sig] || launch_ignored[sig])
+		if (ignored[sig] || launch_ignored[sig])
 			sigaction(sig, launch_ignored[sig] ? &c->ign : &c->dfl,
 			    NULL);
 	if (setpgid(0, 0) == -1)
@@ -184,7 +189,7 @@ spawn_process(const struct spawn_req *req, int *err, const char **step)
 	c.req = req;
 	c.dfl.sa_handler = SIG_DFL;
 	c.ign.sa_handler = SIG_IGN;
-	c.parent = getpid();
+	c.parent = self;
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
