@@ -8,12 +8,12 @@ typedef void (*signals_fn)(int sig, void *arg);
 
 /*
  * Catches every signal that can be caught, real-time ones included, but
- * CHLD (libev's), TTIN and TTOU
- * (ignored: hookrun must be able to write to a terminal it does not own),
- * and hands each to fn. Fault signals (SEGV, BUS, ILL, FPE, TRAP, SYS) are
- * handed on only when another process sent them; a real fault still kills
- * hookrun; likewise PIPE, so that a closed output gives EPIPE. Children get the launcher's
- * dispositions back (spawn.c).
+ * CHLD (libev's, though through the same handler), TTIN and TTOU (ignored:
+ * hookrun must be able to write to a terminal it does not own), and hands
+ * each to fn from the event loop. Fault signals (SEGV, BUS, ILL, FPE, TRAP,
+ * SYS) and PIPE are handed on only when another process sent them: a real
+ * fault still kills hookrun, a closed output gives EPIPE. In a child between
+ * clone and exec, a signal gets the launcher's action, as after the exec.
  */
 void	 signals_init(struct ev_loop *loop, signals_fn fn, void *arg);
 /* 1 for TERM, INT and QUIT: the signals that stop hookrun. */
