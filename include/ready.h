@@ -6,10 +6,9 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "hosts.h"
 #include "output.h"
 #include "runtime.h"
-
-#define READY_ADDRS	8
 
 /* ok: 1 ready, 0 not ready within ready_timeout. */
 typedef void (*ready_fn)(void *arg, int ok);
@@ -29,10 +28,8 @@ struct ready {
 	struct output	 probe_out;
 	char		 pipebuf[64];
 	int		 child_fd;	/* fd:N: the end the app gets */
-	struct sockaddr_storage addrs[READY_ADDRS];	/* tcp: HOST's */
-	socklen_t	 alens[READY_ADDRS];
-	int		 naddrs;
-	int		 ai;		/* the address tried now */
+	struct hosts	 hosts;		/* tcp: HOST's addresses */
+	int		 ai;		/* the one tried now */
 };
 
 /*

@@ -3,8 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +12,7 @@
 #include <unistd.h>
 
 #include "env.h"
+#include "hosts.h"
 #include "log.h"
 #include "notify.h"
 #include "parse.h"
@@ -150,67 +149,6 @@ tcp_cb(struct ev_loop *loop, ev_io *w, int revents)
 	tcp_try(r);
 }
 
-static int
-addr_add(struct ready *r, const char *text, int port)
-{
-	struct sockaddr_storage *ss = &r->addrs[r->naddrs];
-	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-
-	if (r->naddrs == READY_ADDRS)
-		return 0;
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, text, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons((uint16_t)port);
-		r->alens[r->naddrs++] = sizeof(*in4);
-		return 1;
-	}
-	if (inet_pton(AF_INET6, text, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
-		r->alens[r->naddrs++] = sizeof(*in6);
-		return 1;
-	}
-	return 0;
-}
-
-/*
- * HOST is an address, or a name in /etc/hosts (every address it has there,
- * in order; "localhost" is 127.0.0.1 and ::1 if absent): never DNS, whose
- * blocking lookups would stall the supervisor, and need NSS when static.
- */
-static void
-tcp_resolve(struct ready *r, const char *host, int port)
-{
-	char *line = NULL, *tok, *save, *addr;
-	size_t cap = 0;
-	FILE *f;
-
-	r->naddrs = 0;
-	if (addr_add(r, host, port))
-		return;
-	if ((f = fopen("/etc/hosts", "re")) != NULL) {
-		while (getline(&line, &cap, f) != -1) {
-			if ((addr = strtok_r(line, " \t\n", &save)) == NULL ||
-			    addr[0] == '#')
-				continue;
-			while ((tok = strtok_r(NULL, " \t\n", &save)) != NULL &&
-			    tok[0] != '#')
-				if (strcmp(tok, host) == 0) {
-					addr_add(r, addr, port);
-					break;
-				}
-		}
-		free(line);
-		fclose(f);
-	}
-	if (r->naddrs == 0 && strcmp(host, "localhost") == 0) {
-		addr_add(r, "127.0.0.1", port);
-		addr_add(r, "::1", port);
-	}
-}
-
 /* Connects to the next address; after the last, waits and starts again. */
 static void
 tcp_try(struct ready *r)
@@ -219,20 +157,21 @@ tcp_try(struct ready *r)
 	struct sockaddr_storage *ss;
 
 	if (r->ai == 0)
-		tcp_resolve(r, app->ready_host, atoi(app->ready_port));
-	if (r->naddrs == 0) {
+		hosts_resolve(&r->hosts, "/etc/hosts", app->ready_host,
+		    atoi(app->ready_port));
+	if (r->hosts.n == 0) {
 		log_event(LOG_WARN, "start", NULL, "app_ready", -1, -1,
 		    "ready: '%s' is neither an address nor in /etc/hosts",
 		    app->ready_host);
 		retry_later(r);
 		return;
 	}
-	for (; r->ai < r->naddrs; r->ai++) {
-		ss = &r->addrs[r->ai];
+	for (; r->ai < r->hosts.n; r->ai++) {
+		ss = &r->hosts.addr[r->ai];
 		r->fd = socket(ss->ss_family,
 		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (r->fd >= 0 && connect(r->fd, (struct sockaddr *)ss,
-		    r->alens[r->ai]) == 0) {
+		    r->hosts.len[r->ai]) == 0) {
 			ready_end(r, 1);
 			return;
 		}
