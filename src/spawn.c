@@ -116,12 +116,6 @@ child_main(void *arg)
 	if (r->foreground && tcsetpgrp(STDIN_FILENO, getpid()) == -1 &&
 	    errno != ENOTTY)
 		child_fail(c, "tcsetpgrp");
-	if (r->pdeathsig) {
-		if (prctl(PR_SET_PDEATHSIG, r->pdeathsig) == -1)
-			child_fail(c, "prctl");
-		if (getppid() != c->parent)
-			_exit(128 + r->pdeathsig);
-	}
 	if (r->fd_in >= 0 && child_dup(r->fd_in, STDIN_FILENO) == -1)
 		child_fail(c, "dup2");
 	if (r->fd_out >= 0 && child_dup(r->fd_out, STDOUT_FILENO) == -1)
@@ -140,6 +134,13 @@ child_main(void *arg)
 	}
 	if (r->set_uid && setuid(r->uid) == -1)
 		child_fail(c, "setuid");
+	/* After the user switch, which clears the parent-death signal. */
+	if (r->pdeathsig) {
+		if (prctl(PR_SET_PDEATHSIG, r->pdeathsig) == -1)
+			child_fail(c, "prctl");
+		if (getppid() != c->parent)
+			_exit(128 + r->pdeathsig);
+	}
 	if (r->listen_pid != NULL)
 		child_listen_pid(r->listen_pid, getpid());
 	sigprocmask(SIG_SETMASK, &launch_mask, NULL);

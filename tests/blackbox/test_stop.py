@@ -2,7 +2,11 @@
 # stop_timeout -> post_stop with HOOKRUN_APP_STATUS), a stop during pre_start, and hooks
 # dying with a SIGKILLed hookrun.
 
+import os
+import re
 import signal
+
+import pytest
 
 from conftest import alive, post_stop_report, wait_for
 from pid1util import read_pid
@@ -164,17 +168,29 @@ def test_term_during_pre_start_stops_the_hook_and_its_grandchildren(hr):
 	assert [p for p in pids if alive(p)] == [], r
 
 
-def test_hook_dies_with_a_sigkilled_hookrun(hr):
+@pytest.mark.parametrize("user", ["", "user = nobody"],
+    ids=["own-user", "other-user"])
+def test_hook_dies_with_a_sigkilled_hookrun(hr, user):
+	# As another user too: the user switch clears a parent-death signal
+	# set before it, so hookrun must set it after.
+	if user and os.geteuid() != 0:
+		pytest.skip("switching users needs root")
 	hr.config("""
 	    [pre_start:slow]
-	    exec = sh -c 'echo $$$$ > @D@/hook.pid; exec sleep 100'
+	    exec = sleep 100
 	    timeout = 60s
+	    %s
 
 	    [start]
 	    exec = true
-	    """)
+	    """ % user)
 	run = hr.start("-c", hr.cfg)
-	hook = read_pid(hr, "hook.pid", run)
+	# Its pid from hookrun's own message (the hook may not write here).
+	started = wait_for(lambda: re.search(r"slow: started \(pid (\d+)",
+	    run.err()) or run.poll() is not None)
+	assert started and started is not True, run.err()
+	hook = int(started.group(1))
+	assert alive(hook), run.err()
 	run.signal(signal.SIGKILL)
 	run.popen.wait(10)
 	# The parent-death signal: not left running unsupervised.
