@@ -21,6 +21,8 @@ struct spawn_req {
 	int		  extra_from;	/* dup'd to extra_to when >= 0 */
 	int		  extra_to;
 	int		  pdeathsig;	/* signal on hookrun's death; 0: none */
+	int		  guard;	/* run under guard.c: the whole group dies
+					   with hookrun, not just this process */
 	int		  foreground;	/* make its group the terminal's foreground */
 	char		 *listen_pid;	/* when set, "LISTEN_PID=" + room for the pid,
 					   filled in by the child before exec */

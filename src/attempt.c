@@ -177,6 +177,8 @@ attempt_spawn(struct hook_run *hr)
 	req.fd_out = fds[0];
 	req.fd_err = fds[1];
 	req.pdeathsig = SIGKILL;
+	/* A locked hook must not go on once hookrun, and its lock, are gone. */
+	req.guard = hr->hook->lock != NULL;
 	hr->pid = spawn_process(&req, &e, &step);
 	close(fds[0]);
 	close(fds[1]);

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "env.h"
+#include "guard.h"
 #include "log.h"
 #include "notify.h"
 #include "phase.h"
@@ -202,6 +203,8 @@ main(int argc, char **argv)
 	size_t i;
 	int status;
 
+	if (argc > 1 && strcmp(argv[1], GUARD_FLAG) == 0)
+		return guard_main(argv + 2);
 	spawn_init();
 	ensure_std_fds();
 	options_parse(&o, argc, argv);

@@ -5,11 +5,13 @@
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "spawn.h"
 
 /*
@@ -24,11 +26,15 @@
 static sigset_t		 launch_mask;
 static unsigned char	 launch_ignored[NSIG];
 static pid_t		 self;
+static int		 guard_ok;	/* /proc/self/exe can be run */
 static unsigned char	 ignored[NSIG];	/* by hookrun, not by its launcher */
 static char		 child_stack[CHILD_STACK] __attribute__((aligned(4096)));
 
 struct child {
 	const struct spawn_req	*req;
+	const char		*path;		/* req's, or the guard's */
+	char *const		*argv;
+	int			 pdeathsig;
 	struct sigaction	 dfl;
 	struct sigaction	 ign;
 	pid_t			 parent;
@@ -43,6 +49,7 @@ spawn_init(void)
 	int sig;
 
 	self = getpid();
+	guard_ok = access("/proc/self/exe", X_OK) == 0;
 	sigprocmask(SIG_SETMASK, NULL, &launch_mask);
 	for (sig = 1; sig < NSIG; sig++)
 		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
@@ -135,17 +142,36 @@ child_main(void *arg)
 	if (r->set_uid && setuid(r->uid) == -1)
 		child_fail(c, "setuid");
 	/* After the user switch, which clears the parent-death signal. */
-	if (r->pdeathsig) {
-		if (prctl(PR_SET_PDEATHSIG, r->pdeathsig) == -1)
+	if (c->pdeathsig) {
+		if (prctl(PR_SET_PDEATHSIG, c->pdeathsig) == -1)
 			child_fail(c, "prctl");
 		if (getppid() != c->parent)
-			_exit(128 + r->pdeathsig);
+			_exit(128 + c->pdeathsig);
 	}
 	if (r->listen_pid != NULL)
 		child_listen_pid(r->listen_pid, getpid());
 	sigprocmask(SIG_SETMASK, &launch_mask, NULL);
-	execve(r->path, r->argv, r->envp);
+	execve(c->path, c->argv, r->envp);
 	return child_fail(c, "exec");
+}
+
+/* "/proc/self/exe --hookrun-guard PATH ARGV...": the guard's argv. */
+static char **
+guard_argv(const char *path, char *const *argv)
+{
+	char **v;
+	size_t n = 0, i;
+
+	while (argv[n] != NULL)
+		n++;
+	if ((v = calloc(n + 4, sizeof(*v))) == NULL)
+		return NULL;
+	v[0] = "hookrun";
+	v[1] = GUARD_FLAG;
+	v[2] = (char *)path;
+	for (i = 0; i < n; i++)
+		v[3 + i] = argv[i];
+	return v;
 }
 
 int
@@ -183,11 +209,22 @@ spawn_process(const struct spawn_req *req, int *err, const char **step)
 {
 	struct child c;
 	sigset_t all, old;
+	char **gargv = NULL;
 	pid_t pid;
 	int saved;
 
 	memset(&c, 0, sizeof(c));
 	c.req = req;
+	c.path = req->path;
+	c.argv = req->argv;
+	c.pdeathsig = req->pdeathsig;
+	if (req->guard && guard_ok &&
+	    (gargv = guard_argv(req->path, req->argv)) != NULL) {
+		/* hookrun itself, as the guard, runs path in its place */
+		c.path = "/proc/self/exe";
+		c.argv = gargv;
+		c.pdeathsig = GUARD_SIGNAL;
+	}
 	c.dfl.sa_handler = SIG_DFL;
 	c.ign.sa_handler = SIG_IGN;
 	c.parent = self;
@@ -198,6 +235,7 @@ spawn_process(const struct spawn_req *req, int *err, const char **step)
 	    CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
 	saved = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	free(gargv);
 
 	if (pid == -1) {
 		*err = saved;

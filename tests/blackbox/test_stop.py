@@ -195,3 +195,24 @@ def test_hook_dies_with_a_sigkilled_hookrun(hr, user):
 	run.popen.wait(10)
 	# The parent-death signal: not left running unsupervised.
 	assert wait_for(lambda: not alive(hook)), (hook, run.err())
+
+
+def test_locked_hooks_whole_group_dies_with_a_sigkilled_hookrun(hr):
+	# A parent-death signal reaches only the hook's own process; a locked
+	# hook runs under a guard, so that its children die with hookrun too
+	# and no migration goes on while another replica takes the lock.
+	hr.config("""
+	    [pre_start:migrate]
+	    exec = sh -c 'sleep 100 & echo $$! > @D@/child.pid; wait'
+	    lock = @D@/lock
+	    timeout = 60s
+
+	    [start]
+	    exec = true
+	    """)
+	run = hr.start("-c", hr.cfg)
+	child = read_pid(hr, "child.pid", run)
+	assert alive(child), run.err()
+	run.signal(signal.SIGKILL)
+	run.popen.wait(10)
+	assert wait_for(lambda: not alive(child)), (child, run.err())
