@@ -22,7 +22,6 @@ void	 log_event(enum log_level, const char *phase, const char *hook,
 /* Shorthands without phase, hook, status or duration. */
 void	 log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	 log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void	 log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	 log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

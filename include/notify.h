@@ -13,8 +13,6 @@
  * so that no child inherits them by accident.
  */
 void	 notify_init(struct ev_loop *loop);
-/* 1 when systemd listens. */
-int	 notify_enabled(void);
 /* Sends one datagram ("READY=1", "STATUS=..."); nothing without NOTIFY_SOCKET. */
 void	 notify_send(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* EXTEND_TIMEOUT_USEC= for something that may take ms (0: nothing). */

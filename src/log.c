@@ -142,5 +142,4 @@ fn(const char *fmt, ...)						\
 
 LOG_SHORTHAND(log_err, LOG_ERR)
 LOG_SHORTHAND(log_warn, LOG_WARN)
-LOG_SHORTHAND(log_info, LOG_INFO)
 LOG_SHORTHAND(log_debug, LOG_DEBUG)

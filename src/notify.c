@@ -69,12 +69,6 @@ notify_init(struct ev_loop *loop)
 	unsetenv("WATCHDOG_PID");
 }
 
-int
-notify_enabled(void)
-{
-	return out_fd >= 0;
-}
-
 void
 notify_send(const char *fmt, ...)
 {

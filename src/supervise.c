@@ -86,12 +86,12 @@ sv_done(struct supervisor *sv)
 		    0 : sv->last_status;
 }
 
-/* Ready, and post_start done: tell systemd once. */
 /*
  * Nothing is due until the app changes: give back the memory that loading
  * and the hooks touched, so that a supervising hookrun stays small: the
- * output buffers, the children's stack, the free heap, the stack below this frame (nothing
- * lives there; the kernel gives zeroed pages if it is needed again).
+ * output buffers, the children's stack, the free heap, and the stack below
+ * this frame (nothing lives there; the kernel gives zeroed pages if it is
+ * needed again).
  */
 static void
 memory_trim(void)
@@ -107,6 +107,7 @@ memory_trim(void)
 		madvise((void *)(top - len), len, MADV_DONTNEED);
 }
 
+/* Ready, and post_start done: tell systemd once. */
 static void
 running(struct supervisor *sv)
 {
@@ -125,7 +126,8 @@ post_done(struct phase_run *pr)
 
 	if (pr->result != 0 && sv->state == SV_RUNNING && sv->pid != 0) {
 		log_event(LOG_ERR, "post_start", NULL, "phase_abort",
-		    pr->result, -1, "a hook failed: stopping the app");
+		    pr->result, -1, "hook %s failed: stopping the app",
+		    pr->failed != NULL ? pr->failed : "?");
 		sv->forced = pr->result;
 		stop_begin(sv);
 		return;
@@ -356,6 +358,17 @@ stop_begin(struct supervisor *sv)
 	sv_step(sv);
 }
 
+/* The first TERM, INT or QUIT: remembered, and said once. */
+static void
+stop_received(struct runtime *rt, int sig)
+{
+	if (rt->stop_sig != 0)
+		return;
+	rt->stop_sig = sig;
+	log_event(LOG_INFO, NULL, NULL, "signal", -1, -1,
+	    "received %s: stopping", signal_name(sig));
+}
+
 void
 supervise_signal(int sig, void *arg)
 {
@@ -372,12 +385,9 @@ supervise_signal(int sig, void *arg)
 		return;
 	}
 	if (rt->stoppable != NULL) {
-		notify_send("STOPPING=1\nSTATUS=stopping");
-		if (rt->stop_sig == 0) {
-			rt->stop_sig = sig;
-			log_event(LOG_INFO, NULL, NULL, "signal", -1, -1,
-			    "received %s: stopping", signal_name(sig));
-		}
+		if (rt->stop_sig == 0)
+			notify_send("STOPPING=1\nSTATUS=stopping");
+		stop_received(rt, sig);
 		phase_stop(rt->stoppable);
 		return;
 	}
@@ -387,9 +397,7 @@ supervise_signal(int sig, void *arg)
 	}
 	switch (sv->state) {
 	case SV_RUNNING:
-		rt->stop_sig = sig;
-		log_event(LOG_INFO, NULL, NULL, "signal", -1, -1,
-		    "received %s: stopping", signal_name(sig));
+		stop_received(rt, sig);
 		stop_begin(sv);
 		break;
 	case SV_PRE_STOP:
@@ -403,9 +411,7 @@ supervise_signal(int sig, void *arg)
 			kill(app_target(sv), sig);
 		break;
 	case SV_RESTART_WAIT:
-		rt->stop_sig = sig;
-		log_event(LOG_INFO, NULL, NULL, "signal", -1, -1,
-		    "received %s: stopping", signal_name(sig));
+		stop_received(rt, sig);
 		sv_done(sv);
 		break;
 	case SV_DONE:

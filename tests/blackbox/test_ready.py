@@ -357,6 +357,7 @@ def test_post_start_failure_stops_the_app_with_the_hooks_status(hr):
 	assert hr.exists("app-got-term"), r
 	assert hr.exists("pre-stop"), r
 	assert not hr.exists("later"), r
+	assert "post_start: hook warm failed: stopping the app" in r.err, r
 	assert "STOPPING=1" in ln.lines(), ln
 	assert "READY=1" not in ln.lines(), ln
 
