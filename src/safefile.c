@@ -55,7 +55,9 @@ safe_openat(int dirfd, const char *name, int flags, mode_t mode, char *why,
 	    O_CLOEXEC, mode);
 	if (fd == -1) {
 		e = errno;
-		if (e == ELOOP)
+		/* O_CREAT meets a link in a sticky directory with EACCES. */
+		if (e == ELOOP || (e == EACCES && fstatat(dirfd, name, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)))
 			snprintf(why, len, "%s: a symbolic link: refused", name);
 		else
 			fail(why, len, name, e);

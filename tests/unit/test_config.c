@@ -675,6 +675,66 @@ test_plan(void)
 	free(buf);
 }
 
+static void
+test_once_keys(void)
+{
+	char text[1024], key[300];
+
+	setenv("REL", "2.0\n1.0", 1);
+	CHECK(load("[pre_start:m]\nexec = x\nlock = l\nonce = ${REL}\n") == 1);
+	CHECK_STR(errbuf, "hookrun: t.ini:4: once: the key has a control "
+	    "character (0x0a) at byte 4\n");
+	setenv("REL", "a\x7f", 1);
+	CHECK(load("[pre_start:m]\nexec = x\nlock = l\nonce = ${REL}\n") == 1);
+	CHECK_STR(errbuf, "hookrun: t.ini:4: once: the key has a control "
+	    "character (0x7f) at byte 2\n");
+	memset(key, 'k', 257);
+	key[257] = '\0';
+	snprintf(text, sizeof(text), "[pre_start:m]\nexec = x\nlock = l\n"
+	    "once = %s\n", key);
+	CHECK(load(text) == 1);
+	CHECK_STR(errbuf, "hookrun: t.ini:4: once: the key is 257 bytes long, "
+	    "more than 256\n");
+	key[256] = '\0';
+	snprintf(text, sizeof(text), "[pre_start:m]\nexec = x\nlock = l\n"
+	    "once = %s\n", key);
+	CHECK(load(text) == 0);
+	/* UTF-8 is no control character */
+	CHECK(load("[pre_start:m]\nexec = x\nlock = l\nonce = v\xc3\xa9 1\n")
+	    == 0);
+	unsetenv("REL");
+}
+
+static void
+test_exports_key(void)
+{
+	const struct hook *h;
+
+	CHECK(load("[pre_start:m]\nexec = x\nexports = A, B_2\tc,,D\n") == 0);
+	h = hook(PHASE_PRE_START, 0);
+	CHECK(h != NULL && h->nexports == 4);
+	if (h != NULL && h->nexports == 4) {
+		CHECK_STR(h->exports[0], "A");
+		CHECK_STR(h->exports[1], "B_2");
+		CHECK_STR(h->exports[2], "c");
+		CHECK_STR(h->exports[3], "D");
+		CHECK(h->exports[4] == NULL);
+	}
+	CHECK(load("[pre_start:m]\nexec = x\n") == 0);
+	CHECK(hook(PHASE_PRE_START, 0)->exports == NULL);
+	CHECK(load("[pre_start:m]\nexec = x\nexports = A 1B\n") == 1);
+	CHECK_STR(errbuf, "hookrun: t.ini:3: exports: '1B' is not a variable "
+	    "name\n");
+	CHECK(load("[pre_start:m]\nexec = x\nexports = ,\n") == 1);
+	CHECK_STR(errbuf, "hookrun: t.ini:3: exports: no variable name\n");
+	CHECK(load("[pre_start:m]\nexec = x\nexports = NOTIFY_SOCKET\n") == 1);
+	CHECK_STR(errbuf, "hookrun: t.ini:3: exports: 'NOTIFY_SOCKET' is set "
+	    "by hookrun itself: no hook may export it\n");
+	CHECK(load("[start]\nexec = x\nexports = A\n") == 1);
+	CHECK_STR(errbuf, "hookrun: t.ini:3: unknown key 'exports' in [start] "
+	    "(allowed in [PHASE:NAME])\n");
+}
+
 int
 main(void)
 {
@@ -697,6 +757,8 @@ main(void)
 	test_app_and_files();
 	test_hookdir();
 	test_plan();
+	test_once_keys();
+	test_exports_key();
 	config_free(&cfg);
 	if (chdir("/") == 0) {
 		char cmd[128];
