@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "lockfile.h"
@@ -200,6 +201,19 @@ put_once(FILE *out, const struct hook *h)
 	fputc('\n', out);
 }
 
+/* What the hook may hand on through HOOKRUN_ENV_FILE, when not the default. */
+static void
+put_exports(FILE *out, const struct hook *h)
+{
+	if (h->exports != NULL) {
+		fputs("    exports: ", out);
+		put_list(out, h->exports, h->nexports);
+		fputc('\n', out);
+	} else if (h->proc.user != NULL && h->proc.uid != geteuid())
+		fputs("    exports: none (it runs as a less privileged user: "
+		    "list them in exports =)\n", out);
+}
+
 static int
 put_hook(FILE *out, const struct hook *h, const char *phase, int64_t kill_ms)
 {
@@ -240,6 +254,7 @@ put_hook(FILE *out, const struct hook *h, const char *phase, int64_t kill_ms)
 	}
 	if (h->once != NULL)
 		put_once(out, h);
+	put_exports(out, h);
 	return errors;
 }
 

@@ -204,3 +204,21 @@ def test_exports_land_on_no_disk(hr):
 	for d, names in before.items():
 		assert not any(n.startswith("hookrun-env") for n in
 		    set(os.listdir(d)) - names), d
+
+
+def test_locked_hook_of_another_user_exports_through_its_guard(hr):
+	"""A locked hook runs under a guard (a second hookrun) as its user:
+	its channel must reach it, and still be its own to reopen."""
+	hr.config("""
+	    [pre_start:fetch]
+	    exec = sh -c 'echo TOKEN=abc >> "$$HOOKRUN_ENV_FILE"'
+	    user = nobody
+	    exports = TOKEN
+	    lock = @D@/lk
+
+	    [start]
+	    exec = sh -c 'echo "$${TOKEN-unset}" > @D@/app.env'
+	    """)
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 0, r
+	assert hr.read("app.env") == "abc\n", r
