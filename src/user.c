@@ -40,6 +40,40 @@ id_field(const char *s, unsigned long *id)
 }
 
 /*
+ * The next line of fp that may hold an entry, without its newline and its
+ * leading blanks; blank and '#' comment lines are skipped. NULL at the end
+ * (or on an error: see ferror).
+ */
+static char *
+next_entry(FILE *fp, char **line, size_t *cap)
+{
+	ssize_t len;
+	char *p;
+
+	while ((len = getline(line, cap, fp)) != -1) {
+		if (len > 0 && (*line)[len - 1] == '\n')
+			(*line)[len - 1] = '\0';
+		for (p = *line; *p == ' ' || *p == '\t'; p++)
+			;
+		if (*p != '\0' && *p != '#')
+			return p;
+	}
+	return NULL;
+}
+
+/* Closes fp and frees line, errno kept; returns r. */
+static int
+finish(FILE *fp, char *line, int r)
+{
+	int saved = errno;
+
+	free(line);
+	fclose(fp);
+	errno = saved;
+	return r;
+}
+
+/*
  * The first well-formed entry of path with nids id fields after the name
  * and password (2: uid and gid; 1: gid) whose name is name or, when name
  * is NULL, whose first id is id; ids gets its ids, and *rest (when not
@@ -53,18 +87,12 @@ lookup(const char *path, size_t nids, const char *name, unsigned long id,
 	FILE *fp;
 	char *line = NULL, *p, *f[FIELDS_MAX];
 	size_t cap = 0, i, nf;
-	ssize_t len;
-	int found = 0, saved;
+	int found = 0;
 
 	if ((fp = fopen(path, "re")) == NULL)
 		return errno == ENOENT ? 0 : -1;
-	while (!found && (len = getline(&line, &cap, fp)) != -1) {
-		if (len > 0 && line[len - 1] == '\n')
-			line[len - 1] = '\0';
-		for (p = line; *p == ' ' || *p == '\t'; p++)
-			;
-		if (*p == '\0' || *p == '#' ||
-		    (nf = split(p, f, nids + 3)) < nids + 2)
+	while (!found && (p = next_entry(fp, &line, &cap)) != NULL) {
+		if ((nf = split(p, f, nids + 3)) < nids + 2)
 			continue;
 		for (i = 0; i < nids; i++)
 			if (!id_field(f[2 + i], &ids[i]))
@@ -78,11 +106,7 @@ lookup(const char *path, size_t nids, const char *name, unsigned long id,
 	}
 	if (!found && !feof(fp))	/* a read error, or no memory */
 		found = -1;
-	saved = errno;
-	free(line);
-	fclose(fp);
-	errno = saved;
-	return found;
+	return finish(fp, line, found);
 }
 
 int
@@ -181,9 +205,8 @@ user_groups(const char *path, const char *name, gid_t gid, gid_t **groups,
 	char *line = NULL, *p, *f[4];
 	size_t cap = 0, i;
 	unsigned long g;
-	ssize_t len;
 	gid_t *v, *nv;
-	int r = 0, saved;
+	int r = 0;
 
 	*n = 0;
 	if ((v = *groups = malloc(sizeof(*v))) == NULL)
@@ -191,13 +214,9 @@ user_groups(const char *path, const char *name, gid_t gid, gid_t **groups,
 	v[(*n)++] = gid;
 	if ((fp = fopen(path, "re")) == NULL)
 		return errno == ENOENT ? 0 : -1;
-	while ((len = getline(&line, &cap, fp)) != -1) {
-		if (len > 0 && line[len - 1] == '\n')
-			line[len - 1] = '\0';
-		for (p = line; *p == ' ' || *p == '\t'; p++)
-			;
-		if (*p == '\0' || *p == '#' || split(p, f, 4) < 4 ||
-		    !id_field(f[2], &g) || !member(f[3], name))
+	while ((p = next_entry(fp, &line, &cap)) != NULL) {
+		if (split(p, f, 4) < 4 || !id_field(f[2], &g) ||
+		    !member(f[3], name))
 			continue;
 		for (i = 0; i < *n && v[i] != (gid_t)g; i++)
 			;
@@ -214,9 +233,5 @@ user_groups(const char *path, const char *name, gid_t gid, gid_t **groups,
 	}
 	if (r == 0 && ferror(fp))
 		r = -1;
-	saved = errno;
-	free(line);
-	fclose(fp);
-	errno = saved;
-	return r;
+	return finish(fp, line, r);
 }
