@@ -170,11 +170,15 @@ accepted(const struct runtime *rt, struct exports *x, const struct hook *h,
 	const char *ph = phase_name(h->phase), *why;
 	char *p = x->buf, *end = x->buf + x->len, *nl, *kv, msg[256],
 	    buf[320];
-	size_t n = 0, len, eq;
+	size_t n = 1, len, eq;
 	int lineno = 0;
 
-	if ((*ok = calloc(x->len / 2 + 2, sizeof(**ok))) == NULL)
+	for (p = x->buf; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+		n++;
+	if ((*ok = calloc(n + 1, sizeof(**ok))) == NULL)
 		return -1;
+	n = 0;
+	p = x->buf;
 	for (; p < end; p = nl + 1) {
 		lineno++;
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
