@@ -54,8 +54,7 @@ writable_by_others(const struct stat *st)
  */
 struct walk {
 	int	 fd;		/* the directory reached */
-	int	 check;
-	int	 shared;	/* it is sticky and writable by others */
+	int	 shared;	/* others can write it (so it is sticky) */
 	char	 at[PATH_MAX];	/* its path as walked, for messages */
 	char	*why;
 	size_t	 len;
@@ -92,8 +91,6 @@ enter(struct walk *w, int fd)
 	if (fstat(fd, &st) == -1)
 		return sys_fail(w, w->at);
 	w->shared = writable_by_others(&st);
-	if (!w->check)
-		return 0;
 	if (!trust_owner_ok(&st)) {
 		snprintf(w->why, w->len, "directory %s: owned by uid %lu, not "
 		    "root", w->at, (unsigned long)st.st_uid);
@@ -185,7 +182,7 @@ walk(struct walk *w, const char *path, int into, char *last, size_t lastlen)
 		if (fstatat(w->fd, c, &st, AT_SYMLINK_NOFOLLOW) == -1)
 			return sys_fail(w, link);
 		if (S_ISLNK(st.st_mode)) {
-			if (w->check && w->shared && !trust_owner_ok(&st))
+			if (w->shared && !trust_owner_ok(&st))
 				return fail(w, EPERM, "symbolic link %s: in a "
 				    "directory others can write, and not "
 				    "owned by root", link);
@@ -226,11 +223,10 @@ walk(struct walk *w, const char *path, int into, char *last, size_t lastlen)
 }
 
 static void
-walk_init(struct walk *w, int check, char *why, size_t len)
+walk_init(struct walk *w, char *why, size_t len)
 {
 	memset(w, 0, sizeof(*w));
 	w->fd = -1;
-	w->check = check;
 	w->why = why;
 	w->len = len;
 }
@@ -245,7 +241,7 @@ trust_path(const char *path, int flags, char *why, size_t len)
 
 	if (!trust_strict())
 		return 0;
-	walk_init(&w, 1, why, len);
+	walk_init(&w, why, len);
 	if (walk(&w, path, 0, last, sizeof(last)) == -1)
 		r = errno == ENOENT && (flags & TRUST_MISSING_OK) ? 1 : -1;
 	else if (fstatat(w.fd, last, &st, AT_SYMLINK_NOFOLLOW) == -1) {
@@ -279,7 +275,7 @@ trust_opendir(const char *path, int check, char *why, size_t len)
 			snprintf(why, len, "%s: %s", path, strerror(errno));
 		return fd;
 	}
-	walk_init(&w, 1, why, len);
+	walk_init(&w, why, len);
 	if (walk(&w, path, 1, last, sizeof(last)) == -1) {
 		if (w.fd >= 0)
 			close(w.fd);
