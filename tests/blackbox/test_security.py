@@ -1,7 +1,10 @@
 # test_security.py: hookrun as root against an unprivileged local user (uid 4242) and hostile user = hooks: one test per case of issue 8.
 
 import os
+import pwd
 import sys
+
+import pytest
 
 from conftest import HOOKRUN, wait_for
 from secutil import (ATTACKER, needs_root, shared, stat_of,  # noqa: F401
@@ -459,7 +462,9 @@ def test_case7_user_hook_gets_home_user_logname_shell_of_its_user(hr, shared):
 	r = hr.run("-c", hr.cfg, env={"HOME": "/root", "USER": "root",
 	    "LOGNAME": "root", "SHELL": "/bin/bash"})
 	assert r.rc == 0, r
-	want = "/nonexistent|nobody|nobody|/usr/sbin/nologin|65534|65534\n"
+	pw = pwd.getpwnam("nobody")
+	want = "%s|nobody|nobody|%s|%d|%d\n" % (pw.pw_dir, pw.pw_shell,
+	    pw.pw_uid, pw.pw_gid)
 	assert shared.read("hook") == want, r
 	assert shared.read("app") == want, r
 
@@ -481,6 +486,8 @@ def test_user_hook_gets_its_supplementary_groups_from_etc_group(hr, shared):
 	r = hr.spawn(["unshare", "-m", "sh", "-c", 'mount --bind "$1" '
 	    '/etc/passwd && mount --bind "$2" /etc/group && exec "$3" -c "$4" '
 	    '--only pre_start', "sh", passwd, group, HOOKRUN, hr.cfg]).wait()
+	if r.rc != 0 and r.err.startswith(("unshare:", "mount:")):
+		pytest.skip("no mount namespace here: " + r.err_lines[0])
 	assert r.rc == 0, r
 	assert shared.read("hook") == "/home/deployer|deployer|deployer|" \
 	    "/bin/bash|%d|%d 4300 4301\n" % (ATTACKER, ATTACKER), r
