@@ -190,10 +190,11 @@ def test_env_file_with_a_nul_byte_fails_the_spawn_naming_the_line(hr):
 
 
 def test_exports_land_on_no_disk(hr):
-	"""Nothing named hookrun-env is made in TMPDIR, /dev/shm or /tmp."""
+	"""Nothing is made in TMPDIR (where 0.1 made its one file): the channel
+	is a pipe. (/dev/shm and /tmp are not looked at: other runs of
+	hookrun on the machine may make files there meanwhile.)"""
 	tmp = hr.path("tmp")
 	os.makedirs(tmp)
-	before = {d: set(os.listdir(d)) for d in ("/dev/shm", "/tmp")}
 	hr.config("""
 	    [pre_start:a]
 	    exec = sh -c 'echo A=1 >> "$$HOOKRUN_ENV_FILE"; readlink "$$HOOKRUN_ENV_FILE" > @D@/where'
@@ -202,9 +203,6 @@ def test_exports_land_on_no_disk(hr):
 	assert r.rc == 0, r
 	assert hr.read("where").startswith("pipe:["), r
 	assert os.listdir(tmp) == [], r
-	for d, names in before.items():
-		assert not any(n.startswith("hookrun-env") for n in
-		    set(os.listdir(d)) - names), d
 
 
 def test_locked_hook_of_another_user_exports_through_its_guard(hr):
