@@ -35,6 +35,12 @@ struct proc {
 	size_t		  nenv;
 	char		**env_files;	/* read when the process is spawned */
 	size_t		  nenv_files;
+	/* With user: its passwd entry and groups, as systemd's User= sets them. */
+	char		 *login;	/* USER and LOGNAME */
+	char		 *home;		/* HOME */
+	char		 *login_shell;	/* SHELL */
+	gid_t		 *groups;	/* gid first, then the user's in /etc/group */
+	size_t		  ngroups;
 };
 
 struct hook {
@@ -51,6 +57,8 @@ struct hook {
 	char		 *once;
 	int64_t		  lock_timeout_ms;
 	char		**lock_argv;	/* lock = exec:COMMAND, split; else NULL */
+	char		**exports;	/* exports = KEY...; NULL: the default */
+	size_t		  nexports;
 };
 
 /* A hooks_dir file that was not made a hook, and why (for the plan). */
@@ -104,7 +112,6 @@ struct config {
 	int64_t		  restart_window_ms;
 	int		  log_json;
 	int		  log_json_set;	/* log_format given in the file */
-	int		  strict_permissions;
 	struct phase	  phases[PHASE_COUNT];
 	struct app	  app;
 };

@@ -16,7 +16,7 @@ enum key {
 	K_STRICT_PERMISSIONS, K_DEADLINE, K_ON_FAILURE, K_EXEC, K_SHELL,
 	K_RETRIES, K_RETRY_DELAY, K_LOCK, K_ONCE, K_LOCK_TIMEOUT, K_READY,
 	K_READY_TIMEOUT, K_STOP_SIGNAL, K_SUCCESS_STATUS, K_SIGNAL_GROUP,
-	K_USER, K_GROUP, K_WORKDIR, K_ENV, K_ENV_FILE, K_COUNT
+	K_USER, K_GROUP, K_WORKDIR, K_ENV, K_ENV_FILE, K_EXPORTS, K_COUNT
 };
 
 enum kind { S_BAD, S_HOOKRUN, S_PHASE, S_HOOK, S_START };
@@ -44,6 +44,7 @@ struct loader {
 	char		*dir;		/* of the file; NULL: relative paths stay */
 	int		 lineno;
 	int		 errors;
+	int		 untrusted;	/* of them, files others could change */
 	int		 stopped;	/* a line too long: parsing stopped */
 	int		 pending;	/* a key line handed to inih, not handled */
 	char		*key;		/* the current key line, split */

@@ -14,7 +14,10 @@
 int	 lockfile_dir_missing(const char *path, char *dir, size_t len);
 /*
  * Opens path for locking, creating it (0644) when missing; its directory
- * must exist. Returns a descriptor (O_CLOEXEC), or -1 with a message.
+ * must exist and, as root, be one others cannot swap (trust_opendir). The
+ * file is opened without following a link and must be a regular file with
+ * one link, owned by root or hookrun's user. Returns a descriptor
+ * (O_CLOEXEC), or -1 with a message.
  */
 int	 lockfile_open(const char *path, char *err, size_t errlen);
 /*
@@ -29,19 +32,19 @@ void	 lockfile_holder(int fd, char *buf, size_t len);
 void	 lockfile_unlock(int fd);
 
 /*
- * Whether key is recorded in the once records of the lock at path (the file
- * path + ".once", one key a line): 1, 0 (also when there is no such file),
- * or -1 with a message.
+ * Whether hook ("PHASE:NAME") has recorded key in the once records of the
+ * lock at path (the file path + ".once", one "PHASE:NAME<TAB>KEY" a line,
+ * opened as the lock file is): 1, 0 (also when there is no such file), or
+ * -1 with a message.
  */
-int	 lockfile_once_check(const char *path, const char *key, char *err,
-	    size_t errlen);
+int	 lockfile_once_check(const char *path, const char *hook,
+	    const char *key, char *err, size_t errlen);
 /*
- * Adds key to the records, atomically: the new file is written beside,
- * synced, renamed over the old one, and the directory synced, so that a
- * crash leaves the old records or the new ones, never a torn file. Call
- * with the lock held. 0, or -1 with a message.
+ * Adds hook's key to the records, atomically (safe_replace): a crash leaves
+ * the old records or the new ones, never a torn file. Call with the lock
+ * held. 0, or -1 with a message.
  */
-int	 lockfile_once_add(const char *path, const char *key, char *err,
-	    size_t errlen);
+int	 lockfile_once_add(const char *path, const char *hook, const char *key,
+	    char *err, size_t errlen);
 
 #endif

@@ -84,6 +84,11 @@ int	 parse_expand(const char *in, parse_lookup_fn lookup, void *arg,
 /* 1 when s[0..len) is a valid variable name: [A-Za-z_][A-Za-z0-9_]*; else 0. */
 int	 parse_env_name(const char *s, size_t len);
 /*
+ * 1 for the names hookrun sets in a child itself, which no hook may export:
+ * NOTIFY_SOCKET and HOOKRUN_*.
+ */
+int	 parse_env_reserved(const char *s, size_t len);
+/*
  * One line of an env file or of HOOKRUN_ENV_FILE, without its newline:
  * "KEY=value" (value taken literally up to the end of line, no quotes
  * removed; leading blanks and a leading "export " are allowed, not blanks

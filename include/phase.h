@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "exports.h"
 #include "lock.h"
 #include "output.h"
 #include "runtime.h"
@@ -31,6 +32,7 @@ struct hook_run {
 	int			 lock_lost;	/* exec lock gone while it ran */
 	struct lock		 lock;		/* taken for each attempt */
 	struct output		 out;
+	struct exports		 exp;		/* this attempt's HOOKRUN_ENV_FILE */
 };
 
 typedef void (*phase_done_fn)(struct phase_run *);

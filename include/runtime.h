@@ -14,9 +14,6 @@ struct runtime {
 	struct ev_loop		*loop;
 	struct config		*cfg;
 	char			**exports;	/* "KEY=VALUE" from HOOKRUN_ENV_FILE */
-	char			  exports_file[128]; /* HOOKRUN_ENV_FILE; "": none yet */
-	uid_t			  exports_uid;	/* its owner */
-	gid_t			  exports_gid;
 	uid_t			  euid;		/* hookrun's own */
 	gid_t			  egid;
 	size_t			  nexports;

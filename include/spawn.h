@@ -15,6 +15,8 @@ struct spawn_req {
 	int		  set_gid;
 	uid_t		  uid;
 	gid_t		  gid;
+	const gid_t	 *groups;	/* with set_gid: all of them, gid first */
+	size_t		  ngroups;	/* 0: gid alone */
 	int		  fd_in;	/* dup'd to 0 when >= 0 */
 	int		  fd_out;	/* dup'd to 1 when >= 0 */
 	int		  fd_err;	/* dup'd to 2 when >= 0 */

@@ -27,4 +27,27 @@ int	 user_lookup(const char *path, const char *s, uid_t *uid, gid_t *gid);
 /* group = NAME or GID: the entry named s, else s as a number; sets gid. */
 int	 group_lookup(const char *path, const char *s, gid_t *gid);
 
+/* What a process running as a user gets from its entry, as systemd's User=. */
+struct user_entry {
+	uid_t	 uid;
+	gid_t	 gid;		/* USER_ENTRY only */
+	char	*name;		/* the entry's; for USER_NUMBER, s itself */
+	char	*home;		/* NULL when the entry has none */
+	char	*shell;
+};
+/* user_lookup's answer, with the entry's name, home and shell (malloc'd). */
+int	 user_entry(const char *path, const char *s, struct user_entry *e);
+void	 user_entry_free(struct user_entry *e);
+
+#define USER_GROUPS_MAX	65536	/* NGROUPS_MAX on Linux */
+/*
+ * The groups of a user named name, as initgroups(3) finds them with
+ * "files": gid first, then each group of path (group(5) format) that lists
+ * name among its members, each once. *groups is malloc'd (even on error,
+ * holding gid). 0, or -1 with errno (a read error; a missing file has no
+ * groups).
+ */
+int	 user_groups(const char *path, const char *name, gid_t gid,
+	    gid_t **groups, size_t *n);
+
 #endif

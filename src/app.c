@@ -39,7 +39,7 @@ app_env(struct runtime *rt, char *err, size_t errlen)
 	if (getenv("LISTEN_FDS") != NULL)
 		vars[n++] = "LISTEN_PID=0000000000000000";
 	vars[n] = NULL;
-	envp = env_build(rt, &rt->cfg->app.proc, vars, err, errlen);
+	envp = env_build_as(rt, &rt->cfg->app.proc, vars, err, errlen);
 	if (envp != NULL && (lp = env_find(envp, "LISTEN_PID=")) != NULL)
 		lp[strlen("LISTEN_PID=")] = '\0';
 	return envp;

@@ -10,6 +10,7 @@
 
 #include "attempt.h"
 #include "env.h"
+#include "exports.h"
 #include "log.h"
 #include "notify.h"
 #include "parse.h"
@@ -144,8 +145,15 @@ attempt_spawn(struct hook_run *hr)
 	int fds[2], e;
 
 	hr->started = mono_now();
-	if ((envp = env_hook(rt, hr->hook, hr->attempt, err, sizeof(err))) ==
-	    NULL) {
+	if (exports_open(&hr->exp, p) == -1) {
+		log_event(LOG_ERR, phase_name(pr->id), hr->hook->name, "hook_exec",
+		    -1, -1, "HOOKRUN_ENV_FILE: pipe: %s", strerror(errno));
+		hr->status = 126;
+		attempt_end(hr);
+		return;
+	}
+	if ((envp = env_hook(rt, hr->hook, hr->attempt, hr->exp.path, err,
+	    sizeof(err))) == NULL) {
 		log_event(LOG_ERR, phase_name(pr->id), hr->hook->name, "hook_exec", -1,
 		    -1, "%s", err);
 		hr->status = 126;
@@ -176,6 +184,7 @@ attempt_spawn(struct hook_run *hr)
 	spawn_req_init(&req, path, p->argv, envp, p);
 	req.fd_out = fds[0];
 	req.fd_err = fds[1];
+	req.extra_from = req.extra_to = hr->exp.wfd;
 	req.pdeathsig = SIGKILL;
 	/* A locked hook must not go on once hookrun, and its lock, are gone. */
 	req.guard = hr->hook->lock != NULL;
@@ -195,6 +204,7 @@ attempt_spawn(struct hook_run *hr)
 	hr->child.data = hr;
 	ev_child_start(rt->loop, &hr->child);
 	output_start(rt->loop, &hr->out);
+	exports_start(rt->loop, &hr->exp);
 	if (hr->hook->timeout_ms > 0) {
 		ev_timer_set(&hr->timer, (ev_tstamp)hr->hook->timeout_ms / 1000., 0.);
 		ev_timer_start(rt->loop, &hr->timer);

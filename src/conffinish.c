@@ -8,14 +8,38 @@
 #include "parse.h"
 #include "user.h"
 
+/*
+ * What the user's process gets as systemd's User= gives it: USER, LOGNAME,
+ * HOME, SHELL from its entry, its groups from /etc/group.
+ */
+static void
+user_settings(struct loader *ld, const struct sect *s, struct proc *pr,
+    struct user_entry *e, int u)
+{
+	pr->login = e->name;
+	pr->home = e->home;
+	pr->login_shell = e->shell;
+	e->name = e->home = e->shell = NULL;
+	/* A uid without an entry has no name any group could list. */
+	if (user_groups(USER_GROUP_FILE, u == USER_ENTRY ? pr->login : "",
+	    pr->gid, &pr->groups, &pr->ngroups) == -1)
+		ld_err(ld, s->keyline[K_USER], "user '%s': read %s: %s",
+		    pr->user, USER_GROUP_FILE, strerror(errno));
+}
+
 /* user and group: names or numbers; gid is the user's unless group is set. */
 static void
 resolve_ids(struct loader *ld, const struct sect *s, struct proc *pr)
 {
+	struct user_entry e;
 	int u = USER_NONE, g;
 
 	if (pr->user != NULL) {
-		u = user_lookup(USER_PASSWD_FILE, pr->user, &pr->uid, &pr->gid);
+		u = user_entry(USER_PASSWD_FILE, pr->user, &e);
+		if (u == USER_ENTRY || u == USER_NUMBER)
+			pr->uid = e.uid;
+		if (u == USER_ENTRY)
+			pr->gid = e.gid;
 		if (u == -1)
 			ld_err(ld, s->keyline[K_USER], "user '%s': read %s: %s",
 			    pr->user, USER_PASSWD_FILE, strerror(errno));
@@ -34,6 +58,10 @@ resolve_ids(struct loader *ld, const struct sect *s, struct proc *pr)
 	} else if (u == USER_NUMBER)
 		ld_err(ld, s->keyline[K_USER], "user %s has no passwd entry: "
 		    "set group too", pr->user);
+	if (u == USER_ENTRY || u == USER_NUMBER)
+		user_settings(ld, s, pr, &e, u);
+	else if (pr->user != NULL)
+		user_entry_free(&e);
 }
 
 static void

@@ -1,6 +1,7 @@
 /* config.c: config_load and config_free: opens the file, has it read and */
 /* settled, logs its errors in line order. Never exits, starts no process. */
 #include <errno.h>
+#include <limits.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "hookdir.h"
 #include "log.h"
 #include "parse.h"
+#include "trust.h"
 
 static const char *const phase_names[PHASE_COUNT] = {
 	"pre_start", "start", "post_start", "pre_stop", "post_stop"
@@ -127,7 +129,6 @@ config_defaults(struct config *cfg, const char *path)
 	cfg->restart_delay_max_ms = 30000;
 	cfg->restart_limit = 5;
 	cfg->restart_window_ms = 60000;
-	cfg->strict_permissions = 1;
 	for (i = 0; i < PHASE_COUNT; i++) {
 		cfg->phases[i].name = phase_names[i];
 		cfg->phases[i].timeout_ms = -1;	/* [hookrun] timeout, later */
@@ -168,6 +169,18 @@ loader_free(struct loader *ld)
 		fclose(ld->fp);
 	free(ld->dir);
 	free(ld);
+}
+
+/* As root, a config file others can change is refused: see trust_path. */
+static void
+config_trusted(struct loader *ld, const char *path)
+{
+	char why[PATH_MAX + 64];
+
+	if (trust_path(path, 0, why, sizeof(why)) == -1) {
+		ld_err(ld, 0, "%s%s", why, TRUST_HINT);
+		ld->untrusted++;
+	}
 }
 
 /* Debian's inih exports these as variables; upstream's are macros. */
@@ -218,15 +231,13 @@ config_load(struct config *cfg, const char *path, int explicit,
 			ld_err(ld, 0, "out of memory");
 		else if (ret != 0 && ld->errors == 0)
 			ld_err(ld, ret, "syntax error");
-		if (cfg->strict_permissions && geteuid() == 0 &&
-		    (st.st_mode & (S_IWGRP | S_IWOTH)))
-			ld_err(ld, 0, "writable by group or others "
-			    "(strict_permissions = yes)");
+		config_trusted(ld, path);
 	}
 	if (!ld->stopped)
 		config_finish(ld, app_argv);
 	ld_flush(ld);
-	if (ld->errors == 0)
+	/* Every file others could change is reported, hooks_dir's too. */
+	if (ld->errors == ld->untrusted)
 		ld->errors += hookdir_scan(cfg);
 	errors = ld->errors;
 	loader_free(ld);
@@ -243,6 +254,10 @@ proc_free(struct proc *pr)
 	free(pr->workdir);
 	strv_free(pr->env, pr->nenv);
 	strv_free(pr->env_files, pr->nenv_files);
+	free(pr->login);
+	free(pr->home);
+	free(pr->login_shell);
+	free(pr->groups);
 	memset(pr, 0, sizeof(*pr));
 }
 
@@ -267,6 +282,7 @@ hook_free(struct hook *h)
 	free(h->lock);
 	free(h->once);
 	argv_free(h->lock_argv);
+	strv_free(h->exports, h->nexports);
 	free(h);
 }
 

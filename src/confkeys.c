@@ -45,6 +45,7 @@ static const struct {
 	[K_WORKDIR] = { "workdir", H | A },
 	[K_ENV] = { "env", H | A },
 	[K_ENV_FILE] = { "env_file", H | A },
+	[K_EXPORTS] = { "exports", H },
 };
 
 static const char *
@@ -110,6 +111,12 @@ key_apply(struct loader *ld, struct sect *s)
 			break;
 	if (k == K_COUNT || !(keys[k].where & (1u << s->kind))) {
 		unknown_key(ld, s, ld->key);
+		return;
+	}
+	if (k == K_STRICT_PERMISSIONS) {
+		ld_err(ld, ld->lineno, "strict_permissions: not a config key "
+		    "any more (a file cannot loosen its own check): use "
+		    "--no-strict-permissions or HOOKRUN_STRICT_PERMISSIONS=no");
 		return;
 	}
 	if (s->keyline[k] != 0 && k != K_ENV && k != K_ENV_FILE) {

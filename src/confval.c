@@ -10,8 +10,10 @@
 
 #include "config_int.h"
 #include "parse.h"
+#include "trust.h"
 
 #define ECHO_MAX	80	/* longest value quoted in a message */
+#define ONCE_KEY_MAX	256	/* bytes */
 
 /* A value short enough to quote in a message. */
 static const char *
@@ -174,6 +176,80 @@ set_env(struct proc *pr, char *v, char *err, size_t len)
 	return strv_push(&pr->env, &pr->nenv, v);
 }
 
+/*
+ * A once key goes into a line of the records, or a lock service's table:
+ * one line, printable, of a bounded size. A control character (a newline
+ * in ${RELEASE} would record two keys) is an error, not a key.
+ */
+static int
+once_key_ok(const char *v, char *err, size_t len)
+{
+	const unsigned char *p;
+
+	if (strlen(v) > ONCE_KEY_MAX) {
+		snprintf(err, len, "the key is %zu bytes long, more than %d",
+		    strlen(v), ONCE_KEY_MAX);
+		return -1;
+	}
+	for (p = (const unsigned char *)v; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f) {
+			snprintf(err, len, "the key has a control character "
+			    "(0x%02x) at byte %zu", *p,
+			    (size_t)(p - (const unsigned char *)v) + 1);
+			return -1;
+		}
+	return 0;
+}
+
+/* exports = KEY...: names, by blanks or commas; hookrun's own are refused. */
+static int
+set_exports(struct hook *h, const char *v, char *err, size_t len)
+{
+	const char *p = v;
+	size_t n;
+	char *name;
+
+	while (*p != '\0') {
+		if (*p == ' ' || *p == '\t' || *p == ',') {
+			p++;
+			continue;
+		}
+		n = strcspn(p, " \t,");
+		if (!parse_env_name(p, n) || parse_env_reserved(p, n)) {
+			snprintf(err, len, "'%.*s' %s", (int)(n > 64 ? 64 : n),
+			    p, parse_env_reserved(p, n) ? "is set by hookrun "
+			    "itself: no hook may export it" :
+			    "is not a variable name");
+			return -1;
+		}
+		if ((name = strndup(p, n)) == NULL ||
+		    strv_push(&h->exports, &h->nexports, name) == -1) {
+			free(name);
+			snprintf(err, len, "out of memory");
+			return -1;
+		}
+		p += n;
+	}
+	if (h->nexports == 0) {
+		snprintf(err, len, "no variable name");
+		return -1;
+	}
+	return 0;
+}
+
+/* As root, an env_file others can change is refused (when it exists yet). */
+static int
+env_file_trusted(struct loader *ld, const char *path, char *err, size_t len)
+{
+	char why[PATH_MAX + 64];
+
+	if (trust_path(path, TRUST_MISSING_OK, why, sizeof(why)) != -1)
+		return 0;
+	snprintf(err, len, "%s: %s%s", path, why, TRUST_HINT);
+	ld->untrusted++;
+	return -1;
+}
+
 /* Takes v: frees it or keeps it. */
 int
 value_set(struct loader *ld, struct sect *s, enum key k, char *v, char *err,
@@ -232,9 +308,6 @@ value_set(struct loader *ld, struct sect *s, enum key k, char *v, char *err,
 	case K_LOG_FORMAT:
 		if ((r = set_word(v, formats, &c->log_json, err, len)) == 0)
 			c->log_json_set = 1;
-		break;
-	case K_STRICT_PERMISSIONS:
-		r = parse_bool(v, &c->strict_permissions, err, len);
 		break;
 	case K_DEADLINE:
 		r = parse_duration(v, &s->phase->deadline_ms, err, len);
@@ -297,6 +370,10 @@ value_set(struct loader *ld, struct sect *s, enum key k, char *v, char *err,
 			free(p);
 			goto nomem;
 		}
+		r = env_file_trusted(ld, p, err, len);
+		break;
+	case K_EXPORTS:
+		r = set_exports(h, v, err, len);
 		break;
 	case K_ENV:
 		if ((r = set_env(pr, v, err, len)) == 0)
@@ -306,7 +383,8 @@ value_set(struct loader *ld, struct sect *s, enum key k, char *v, char *err,
 		slot = &pr->exec;
 		break;
 	case K_ONCE:
-		slot = &h->once;
+		if ((r = once_key_ok(v, err, len)) == 0)
+			slot = &h->once;
 		break;
 	case K_USER:
 		slot = &pr->user;

@@ -207,6 +207,13 @@ parse_env_name(const char *s, size_t len)
 	return 1;
 }
 
+int
+parse_env_reserved(const char *s, size_t len)
+{
+	return (len == 13 && memcmp(s, "NOTIFY_SOCKET", 13) == 0) ||
+	    (len >= 8 && memcmp(s, "HOOKRUN_", 8) == 0);
+}
+
 size_t
 parse_env_key(const char *line)
 {

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "config.h"
 #include "hookdir.h"
 #include "log.h"
+#include "trust.h"
 
 static const char *const silent_suffixes[] = {
 	"~", ".disabled", ".dpkg-old", ".dpkg-new", ".dpkg-dist", ".rpmnew",
@@ -47,15 +49,18 @@ by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* As root, a hook that others can rewrite is a way in: strict_permissions refuses it. */
+/*
+ * As root, a hook others can rewrite, or a directory others can add one
+ * to, is a way in: refused (trust_path). 1 when refused, after saying why.
+ */
 static int
-too_open(const struct config *cfg, const char *path, const struct stat *st)
+untrusted(const char *path, int flags)
 {
-	if (!cfg->strict_permissions || geteuid() != 0 ||
-	    !(st->st_mode & (S_IWGRP | S_IWOTH)))
+	char why[PATH_MAX + 64];
+
+	if (trust_path(path, flags | TRUST_MISSING_OK, why, sizeof(why)) != -1)
 		return 0;
-	log_err("%s: writable by group or others (strict_permissions = yes)",
-	    path);
+	log_err("%s: %s%s", path, why, TRUST_HINT);
 	return 1;
 }
 
@@ -132,7 +137,7 @@ clashes(const struct phase *p, const char *name, const char *path)
 
 /* One file of hooks_dir/PHASE/: a hook, a skip, or an error (returns 1; -1: no memory). */
 static int
-scan_file(const struct config *cfg, struct phase *p, enum phase_id ph,
+scan_file(struct phase *p, enum phase_id ph,
     const char *dir, const char *name)
 {
 	const char *silent;
@@ -153,7 +158,7 @@ scan_file(const struct config *cfg, struct phase *p, enum phase_id ph,
 		r = skip(p, path, "not a regular file", 1);
 	else if (access(path, X_OK) == -1)
 		r = skip(p, path, "not executable", 1);
-	else if (clashes(p, name, path) || too_open(cfg, path, &st))
+	else if (clashes(p, name, path) || untrusted(path, 0))
 		r = 1;
 	else
 		r = add_hook(p, ph, name, path);
@@ -169,7 +174,6 @@ scan_phase(struct config *cfg, enum phase_id ph)
 	char *dir, **names = NULL, **nn;
 	size_t n = 0, i;
 	struct dirent *de;
-	struct stat st;
 	DIR *d;
 	int errors = 0, nomem = 0, r;
 
@@ -186,8 +190,7 @@ scan_phase(struct config *cfg, enum phase_id ph)
 		free(dir);
 		return errors;
 	}
-	if (fstat(dirfd(d), &st) == 0)
-		errors += too_open(cfg, dir, &st);
+	errors += untrusted(dir, TRUST_DIR);
 	for (;;) {
 		errno = 0;
 		if ((de = readdir(d)) == NULL) {
@@ -211,7 +214,7 @@ scan_phase(struct config *cfg, enum phase_id ph)
 	if (n > 0)
 		qsort(names, n, sizeof(*names), by_name);
 	for (i = 0; i < n; i++) {
-		if (!nomem && (r = scan_file(cfg, p, ph, dir, names[i])) < 0)
+		if (!nomem && (r = scan_file(p, ph, dir, names[i])) < 0)
 			nomem = 1;
 		else if (!nomem)
 			errors += r;
@@ -229,13 +232,11 @@ scan_phase(struct config *cfg, enum phase_id ph)
 int
 hookdir_scan(struct config *cfg)
 {
-	struct stat st;
 	int errors = 0, ph;
 
 	if (cfg->hooks_dir == NULL || cfg->hooks_dir[0] == '\0')
 		return 0;
-	if (stat(cfg->hooks_dir, &st) == 0)
-		errors += too_open(cfg, cfg->hooks_dir, &st);
+	errors += untrusted(cfg->hooks_dir, TRUST_DIR);
 	for (ph = 0; ph < PHASE_COUNT; ph++)
 		if (ph != PHASE_START)
 			errors += scan_phase(cfg, (enum phase_id)ph);

@@ -69,11 +69,19 @@ holder_text(const struct lock *lk, char *buf, size_t len)
 	return buf;
 }
 
+/* Whose once records: "PHASE:NAME", as a lock command's HOOKRUN_LOCK_KEY. */
+static const char *
+once_hook(const struct lock *lk, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s:%s", lk->phase, lk->hook->name);
+	return buf;
+}
+
 static void
 file_try(struct lock *lk)
 {
 	const char *path = lk->hook->lock, *once = lk->hook->once;
-	char err[PATH_MAX + 128];
+	char err[PATH_MAX + 128], hk[320];
 	int r;
 
 	if ((r = lockfile_try(lk->fd, path, err, sizeof(err))) == -1) {
@@ -94,8 +102,8 @@ file_try(struct lock *lk)
 		return;
 	}
 	if (once != NULL) {
-		if ((r = lockfile_once_check(path, once, err, sizeof(err))) ==
-		    -1) {
+		if ((r = lockfile_once_check(path, once_hook(lk, hk,
+		    sizeof(hk)), once, err, sizeof(err))) == -1) {
 			file_failed(lk, err, 1);
 			return;
 		}
@@ -190,9 +198,10 @@ lock_release(struct lock *lk, int success, lock_fn cb)
 		return;
 	}
 	if (success && once != NULL) {
-		char err[PATH_MAX + 128];
+		char err[PATH_MAX + 128], hk[320];
 
-		if (lockfile_once_add(path, once, err, sizeof(err)) == -1)
+		if (lockfile_once_add(path, once_hook(lk, hk, sizeof(hk)), once,
+		    err, sizeof(err)) == -1)
 			log_event(LOG_ERR, lk->phase, lk->hook->name,
 			    "once_record", -1, -1, "once key '%s' not recorded: "
 			    "%s: the hook will run again", once, err);

@@ -11,6 +11,11 @@
 #include <unistd.h>
 
 #include "lockfile.h"
+#include "safefile.h"
+#include "trust.h"
+
+#define ONCE_SUFFIX	".once"
+#define ONCE_MAX	(4 * 1024 * 1024)	/* bytes of once records */
 
 /*
  * Open-file-description locks belong to the open file, not the process:
@@ -43,21 +48,50 @@ lockfile_dir_missing(const char *path, char *dir, size_t len)
 	return stat(dir, &st) == -1;
 }
 
+/*
+ * The directory of the lock at path, opened (as root: checked, see
+ * trust_opendir) for work by descriptor; *base is the lock file's name in
+ * it. -1 with a message naming path.
+ */
+static int
+lock_dir(const char *path, const char **base, char *err, size_t errlen)
+{
+	char dir[PATH_MAX], why[PATH_MAX + 128];
+	const char *slash = strrchr(path, '/');
+	int fd, e;
+
+	*base = slash != NULL ? slash + 1 : path;
+	if (**base == '\0') {
+		snprintf(err, errlen, "lock %s: %s", path, strerror(EISDIR));
+		return -1;
+	}
+	dir_of(path, dir, sizeof(dir));
+	if ((fd = trust_opendir(dir, geteuid() == 0, why, sizeof(why))) == -1) {
+		e = errno;
+		if (e == ENOENT)
+			snprintf(err, errlen, "lock %s: directory %s: %s", path,
+			    dir, strerror(e));
+		else
+			snprintf(err, errlen, "lock %s: %s", path, why);
+		errno = e;
+	}
+	return fd;
+}
+
 int
 lockfile_open(const char *path, char *err, size_t errlen)
 {
-	char dir[PATH_MAX];
-	int fd;
+	char why[PATH_MAX + 128];
+	const char *base;
+	int dfd, fd;
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
-	if (fd >= 0)
-		return fd;
-	if (errno == ENOENT && lockfile_dir_missing(path, dir, sizeof(dir)))
-		snprintf(err, errlen, "lock %s: directory %s: %s", path, dir,
-		    strerror(errno));
-	else
-		snprintf(err, errlen, "open %s: %s", path, strerror(errno));
-	return -1;
+	if ((dfd = lock_dir(path, &base, err, errlen)) == -1)
+		return -1;
+	fd = safe_openat(dfd, base, O_RDWR | O_CREAT, 0644, why, sizeof(why));
+	if (fd == -1)
+		snprintf(err, errlen, "lock %s: %s", path, why);
+	close(dfd);
+	return fd;
 }
 
 static int
@@ -139,137 +173,115 @@ lockfile_unlock(int fd)
 	close(fd);
 }
 
+/* NAME.once beside the lock file NAME. */
 static int
-record_path(char *buf, size_t len, const char *path, const char *suffix,
+record_name(char *buf, size_t len, const char *base, const char *path,
     char *err, size_t errlen)
 {
-	if (snprintf(buf, len, "%s%s", path, suffix) < (int)len)
+	if (snprintf(buf, len, "%s%s", base, ONCE_SUFFIX) < (int)len)
 		return 0;
-	snprintf(err, errlen, "%s%s: %s", path, suffix, strerror(ENAMETOOLONG));
+	snprintf(err, errlen, "%s%s: %s", path, ONCE_SUFFIX,
+	    strerror(ENAMETOOLONG));
 	return -1;
 }
 
-int
-lockfile_once_check(const char *path, const char *key, char *err,
-    size_t errlen)
+/*
+ * Whether the records (n bytes at recs, one "PHASE:NAME<TAB>KEY" a line)
+ * hold hook's key. A bare "KEY" line, as hookrun 0.1 wrote, counts for
+ * every hook of the lock, as it did then.
+ */
+static int
+records_have(const char *recs, size_t n, const char *hook, const char *key)
 {
-	char rec[PATH_MAX], *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	FILE *f;
-	int found = 0;
+	const char *p = recs, *end = recs + n, *nl, *tab;
+	size_t hl = strlen(hook), kl = strlen(key), ll;
 
-	if (record_path(rec, sizeof(rec), path, ".once", err, errlen) == -1)
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		ll = (size_t)(nl - p);
+		tab = memchr(p, '\t', ll);
+		if (tab == NULL ? ll == kl && memcmp(p, key, kl) == 0 :
+		    (size_t)(tab - p) == hl && memcmp(p, hook, hl) == 0 &&
+		    ll - hl - 1 == kl && memcmp(tab + 1, key, kl) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The records of the lock at path: read into *recs (NULL: none yet, also
+ * when the directory is missing, and then *dfd is -1).
+ */
+static int
+records_read(const char *path, int *dfd, char *rec, size_t reclen,
+    char **recs, size_t *n, char *err, size_t errlen)
+{
+	char why[PATH_MAX + 128];
+	const char *base;
+
+	*recs = NULL;
+	*n = 0;
+	if ((*dfd = lock_dir(path, &base, err, errlen)) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (record_name(rec, reclen, base, path, err, errlen) == -1 ||
+	    safe_read(*dfd, rec, ONCE_MAX, recs, n, why, sizeof(why)) == -1) {
+		if (errno != ENAMETOOLONG)
+			snprintf(err, errlen, "once records of %s: %s", path,
+			    why);
+		close(*dfd);
+		*dfd = -1;
 		return -1;
-	if ((f = fopen(rec, "re")) == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, errlen, "open %s: %s", rec, strerror(errno));
+	}
+	return 0;
+}
+
+int
+lockfile_once_check(const char *path, const char *hook, const char *key,
+    char *err, size_t errlen)
+{
+	char rec[NAME_MAX + 1], *recs;
+	size_t n;
+	int dfd, found;
+
+	if (records_read(path, &dfd, rec, sizeof(rec), &recs, &n, err,
+	    errlen) == -1)
 		return -1;
-	}
-	while (!found && (n = getline(&line, &cap, f)) != -1) {
-		if (n > 0 && line[n - 1] == '\n')
-			line[n - 1] = '\0';
-		found = strcmp(line, key) == 0;
-	}
-	if (!found && ferror(f)) {
-		snprintf(err, errlen, "read %s: %s", rec, strerror(errno));
-		found = -1;
-	}
-	free(line);
-	fclose(f);
+	found = recs != NULL && records_have(recs, n, hook, key);
+	free(recs);
+	if (dfd >= 0)
+		close(dfd);
 	return found;
 }
 
-/* Copies the old records into fd, ending in a newline; 0 or -1 (errno). */
-static int
-copy_records(const char *rec, int fd)
-{
-	char buf[8192], last = '\n';
-	ssize_t n;
-	int in;
-
-	if ((in = open(rec, O_RDONLY | O_CLOEXEC)) == -1)
-		return errno == ENOENT ? 0 : -1;
-	while ((n = read(in, buf, sizeof(buf))) != 0) {
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (write_all(fd, buf, (size_t)n) == -1)
-			break;
-		last = buf[n - 1];
-	}
-	close(in);
-	if (n != 0)
-		return -1;
-	return last == '\n' ? 0 : write_all(fd, "\n", 1);
-}
-
-static int
-sync_dir(const char *file)
-{
-	char dir[PATH_MAX];
-	int fd, r;
-
-	dir_of(file, dir, sizeof(dir));
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	/* Some file systems cannot sync a directory: nothing more to do. */
-	r = fsync(fd) == -1 && errno != EINVAL ? -1 : 0;
-	close(fd);
-	return r;
-}
-
 int
-lockfile_once_add(const char *path, const char *key, char *err,
-    size_t errlen)
+lockfile_once_add(const char *path, const char *hook, const char *key,
+    char *err, size_t errlen)
 {
-	char rec[PATH_MAX], tmp[PATH_MAX];
-	const char *step, *file;
-	int fd, e;
+	char rec[NAME_MAX + 1], why[PATH_MAX + 128], *recs, *all;
+	size_t n, len;
+	int dfd, r = -1;
 
-	if (record_path(rec, sizeof(rec), path, ".once", err, errlen) == -1 ||
-	    record_path(tmp, sizeof(tmp), path, ".once.tmp", err, errlen) == -1)
+	if (records_read(path, &dfd, rec, sizeof(rec), &recs, &n, err,
+	    errlen) == -1 || dfd == -1)
 		return -1;
-	/* Only the lock holder writes it: a fixed name is safe, and one
-	 * left by a crash is simply written over. */
-	step = "open";
-	file = tmp;
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) ==
-	    -1)
-		goto fail;
-	step = "write";
-	if (copy_records(rec, fd) == -1 || write_all(fd, key, strlen(key)) ==
-	    -1 || write_all(fd, "\n", 1) == -1)
-		goto fail_close;
-	step = "fsync";
-	if (fsync(fd) == -1)
-		goto fail_close;
-	step = "close";
-	if (close(fd) == -1) {
-		fd = -1;
-		goto fail_close;
+	/* The old records, a newline should the last line lack one, ours. */
+	len = n + 1 + strlen(hook) + 1 + strlen(key) + 1;
+	if ((all = malloc(len + 1)) == NULL) {
+		snprintf(err, errlen, "%s%s: %s", path, ONCE_SUFFIX,
+		    strerror(ENOMEM));
+		goto out;
 	}
-	step = "rename";
-	if (rename(tmp, rec) == -1)
-		goto fail_unlink;
-	step = "fsync the directory of";
-	file = rec;
-	if (sync_dir(rec) == -1)
-		goto fail;
-	return 0;
-fail_close:
-	e = errno;
-	if (fd >= 0)
-		close(fd);
-	errno = e;
-fail_unlink:
-	e = errno;
-	unlink(tmp);
-	errno = e;
-fail:
-	snprintf(err, errlen, "%s %s: %s", step, file, strerror(errno));
-	return -1;
+	if (n > 0)
+		memcpy(all, recs, n);
+	if (n > 0 && recs[n - 1] != '\n')
+		all[n++] = '\n';
+	len = n + (size_t)snprintf(all + n, len + 1 - n, "%s\t%s\n", hook, key);
+	if ((r = safe_replace(dfd, rec, all, len, 0644, why, sizeof(why))) == -1)
+		snprintf(err, errlen, "once records of %s: %s", path, why);
+out:
+	free(all);
+	free(recs);
+	close(dfd);
+	return r;
 }

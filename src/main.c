@@ -13,23 +13,25 @@
 #include <ev.h>
 
 #include "config.h"
-#include "env.h"
+#include "exports.h"
 #include "guard.h"
 #include "log.h"
 #include "notify.h"
+#include "parse.h"
 #include "phase.h"
 #include "plan.h"
 #include "reap.h"
 #include "signals.h"
 #include "spawn.h"
 #include "supervise.h"
+#include "trust.h"
 
 #define EXIT_USAGE	64
 #define EXIT_CONFIG	78
 
 static const char usage_text[] =
 "usage: hookrun [-c FILE] [-n] [--only PHASE] [-v | -q] [--log-format text|json]\n"
-"               [--] [APP [ARG...]]\n"
+"               [--no-strict-permissions] [--] [APP [ARG...]]\n"
 "\n"
 "  -c, --config FILE     the config file (default: $HOOKRUN_CONFIG, else\n"
 "                        " CONFIG_DEFAULT_FILE ")\n"
@@ -39,6 +41,11 @@ static const char usage_text[] =
 "  -v, --verbose         more of hookrun's own messages\n"
 "  -q, --quiet           only errors and warnings\n"
 "      --log-format FMT  text (default) or json\n"
+"      --no-strict-permissions\n"
+"                        as root, run even when the config, an env_file,\n"
+"                        hooks_dir or a hook file is not root's or is\n"
+"                        writable by group or others (also\n"
+"                        HOOKRUN_STRICT_PERMISSIONS=no)\n"
 "  -V, --version         print the version\n"
 "  -h, --help            print this help\n"
 "\n"
@@ -87,8 +94,22 @@ struct options {
 	int		 only;
 	int		 verbosity;
 	int		 json;		/* -1: not given */
+	int		 strict;	/* strict permissions checks */
 	char *const	*app_argv;
 };
+
+/* HOOKRUN_STRICT_PERMISSIONS: yes (the default) or no; never the config file. */
+static int
+strict_from_env(void)
+{
+	const char *v = getenv("HOOKRUN_STRICT_PERMISSIONS");
+	int on = 1;
+
+	if (v != NULL && *v != '\0' && parse_bool(v, &on, NULL, 0) == -1)
+		usage_error("HOOKRUN_STRICT_PERMISSIONS: '%s' is neither yes "
+		    "nor no", v);
+	return on;
+}
 
 static void
 options_parse(struct options *o, int argc, char **argv)
@@ -100,6 +121,7 @@ options_parse(struct options *o, int argc, char **argv)
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "quiet",	no_argument,		NULL, 'q' },
 		{ "log-format",	required_argument,	NULL, 'L' },
+		{ "no-strict-permissions", no_argument,	NULL, 'S' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 }
@@ -109,6 +131,7 @@ options_parse(struct options *o, int argc, char **argv)
 	memset(o, 0, sizeof(*o));
 	o->only = -1;
 	o->json = -1;
+	o->strict = strict_from_env();
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+:c:nvqVh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -140,6 +163,9 @@ options_parse(struct options *o, int argc, char **argv)
 			else
 				usage_error("--log-format: '%s' is neither text "
 				    "nor json", optarg);
+			break;
+		case 'S':
+			o->strict = 0;
 			break;
 		case 'V':
 			printf("hookrun %s\n", HOOKRUN_VERSION);
@@ -200,7 +226,6 @@ main(int argc, char **argv)
 	struct options o;
 	struct config cfg;
 	struct runtime rt;
-	size_t i;
 	int status;
 
 	if (argc > 1 && strcmp(argv[1], GUARD_FLAG) == 0)
@@ -209,6 +234,7 @@ main(int argc, char **argv)
 	ensure_std_fds();
 	options_parse(&o, argc, argv);
 	log_init(o.verbosity, o.json == 1);
+	trust_set_strict(o.strict);
 
 	memset(&cfg, 0, sizeof(cfg));
 	if (config_load(&cfg, o.config, o.explicit, o.app_argv) != 0) {
@@ -236,6 +262,8 @@ main(int argc, char **argv)
 	memset(&rt, 0, sizeof(rt));
 	rt.cfg = &cfg;
 	rt.app_status = -1;
+	rt.euid = geteuid();
+	rt.egid = getegid();
 	if ((rt.loop = ev_default_loop(EVFLAG_NOENV)) == NULL) {
 		log_err("ev_default_loop: cannot make the event loop");
 		config_free(&cfg);
@@ -249,10 +277,7 @@ main(int argc, char **argv)
 
 	status = run(&rt, o.only);
 
-	env_exports_remove(&rt);
-	for (i = 0; i < rt.nexports; i++)
-		free(rt.exports[i]);
-	free(rt.exports);
+	exports_free(&rt);
 	config_free(&cfg);
 	ev_loop_destroy(rt.loop);
 	return status;

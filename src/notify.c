@@ -1,16 +1,21 @@
 /* notify.c: sd_notify out to systemd, and the app's own notify socket in. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "safefile.h"
 #include "notify.h"
+
+#define APP_SOCKET	"notify"	/* its name in its directory */
 
 static int			 out_fd = -1;
 static struct sockaddr_un	 out_addr;
@@ -20,8 +25,8 @@ static int			 app_alive;
 
 static int			 app_fd = -1;
 static ev_io			 app_io;
-static char			 app_dir[64];
-static char			 app_path[96];
+static struct safe_dir		 app_dir = { .parent = -1, .fd = -1 };
+static char			 app_path[160];
 static notify_ready_fn		 app_ready_cb;
 static void			*app_ready_arg;
 
@@ -125,26 +130,39 @@ app_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 }
 
+/*
+ * The socket lives in a directory of hookrun's own that stays hookrun's:
+ * the app's user may reach the socket (its owner, mode 0600) through it,
+ * but can neither replace nor add anything there, so that removing it
+ * later, by descriptor, removes nothing else.
+ */
 int
 notify_app_open(struct ev_loop *loop, notify_ready_fn ready_cb, void *arg,
     uid_t uid, gid_t gid)
 {
 	struct sockaddr_un sa;
-	const char *tmp = getenv("TMPDIR");
+	struct stat st;
+	char why[256];
 	int saved;
 
-	if (tmp == NULL || *tmp == '\0' || strlen(tmp) > 40)
-		tmp = "/tmp";
-	snprintf(app_dir, sizeof(app_dir), "%s/hookrun-notify.XXXXXX", tmp);
-	if (mkdtemp(app_dir) == NULL)
+	if (safe_mkdtemp(&app_dir, "hookrun-notify", why, sizeof(why)) == -1) {
+		log_debug("notify socket: %s", why);
 		return -1;
-	snprintf(app_path, sizeof(app_path), "%s/notify", app_dir);
+	}
+	snprintf(app_path, sizeof(app_path), "%s/" APP_SOCKET, app_dir.path);
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
+	if (strlen(app_path) >= sizeof(sa.sun_path)) {
+		notify_app_close(loop);
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	memcpy(sa.sun_path, app_path, strlen(app_path) + 1);
 	if ((app_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    0)) == -1 || bind(app_fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
-	    chown(app_dir, uid, gid) == -1 || chown(app_path, uid, gid) == -1) {
+	    fstatat(app_dir.fd, APP_SOCKET, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    (!S_ISSOCK(st.st_mode) && (errno = EPERM)) ||
+	    safe_dir_share(&app_dir, APP_SOCKET, uid, gid) == -1) {
 		saved = errno;
 		notify_app_close(loop);
 		errno = saved;
@@ -171,9 +189,6 @@ notify_app_close(struct ev_loop *loop)
 		close(app_fd);
 		app_fd = -1;
 	}
-	if (app_path[0] != '\0')
-		unlink(app_path);
-	if (app_dir[0] != '\0')
-		rmdir(app_dir);
-	app_path[0] = app_dir[0] = '\0';
+	safe_dir_remove(&app_dir, APP_SOCKET);
+	app_path[0] = '\0';
 }

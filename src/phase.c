@@ -5,7 +5,7 @@
 #include <sys/wait.h>
 
 #include "attempt.h"
-#include "env.h"
+#include "exports.h"
 #include "lock.h"
 #include "log.h"
 #include "notify.h"
@@ -168,7 +168,7 @@ attempt_end(struct hook_run *hr)
 		hr->status = LOCK_STATUS_FAILED;
 	attempt_log(hr, ms);
 	ev_child_stop(rt->loop, &hr->group);
-	env_exports_collect(rt, h, hr->status == 0);
+	exports_collect(rt, &hr->exp, h, hr->status == 0);
 	hr->pid = 0;
 	if (hr->lock.state == LOCK_HELD)
 		lock_release(&hr->lock, hr->status == 0, released_cb);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "lockfile.h"
@@ -12,6 +13,7 @@
 #include "parse.h"
 #include "path.h"
 #include "plan.h"
+#include "trust.h"
 
 /* A string as a JSON string: quoted, with " \ and control bytes escaped. */
 static void
@@ -180,15 +182,16 @@ put_lock_file(FILE *out, const char *path)
 static void
 put_once(FILE *out, const struct hook *h)
 {
-	char err[PATH_MAX + 128];
-	int r;
+	char err[PATH_MAX + 128], hk[320];
+	int r = -1;
 
 	fputs("    once: ", out);
 	put_quoted(out, h->once);
 	if (h->lock_argv != NULL)
 		fputs(" (recorded: unknown, the lock command keeps the record)",
 		    out);
-	else if ((r = lockfile_once_check(h->lock, h->once, err,
+	else if (snprintf(hk, sizeof(hk), "%s:%s", phase_name(h->phase),
+	    h->name) > 0 && (r = lockfile_once_check(h->lock, hk, h->once, err,
 	    sizeof(err))) == 1)
 		fputs(" (recorded: the hook will be skipped)", out);
 	else if (r == 0)
@@ -196,6 +199,19 @@ put_once(FILE *out, const struct hook *h)
 	else
 		fprintf(out, " (recorded: unknown: %s)", err);
 	fputc('\n', out);
+}
+
+/* What the hook may hand on through HOOKRUN_ENV_FILE, when not the default. */
+static void
+put_exports(FILE *out, const struct hook *h)
+{
+	if (h->exports != NULL) {
+		fputs("    exports: ", out);
+		put_list(out, h->exports, h->nexports);
+		fputc('\n', out);
+	} else if (h->proc.user != NULL && h->proc.uid != geteuid())
+		fputs("    exports: none (it runs as a less privileged user: "
+		    "list them in exports =)\n", out);
 }
 
 static int
@@ -238,6 +254,7 @@ put_hook(FILE *out, const struct hook *h, const char *phase, int64_t kill_ms)
 	}
 	if (h->once != NULL)
 		put_once(out, h);
+	put_exports(out, h);
 	return errors;
 }
 
@@ -372,8 +389,8 @@ plan_print(FILE *out, const struct config *cfg, int only)
 	fprintf(out, "kill_timeout: %s\n", dur(cfg->kill_timeout_ms, b1,
 	    sizeof(b1)));
 	fprintf(out, "log_format: %s\n", cfg->log_json ? "json" : "text");
-	fprintf(out, "strict_permissions: %s\n",
-	    cfg->strict_permissions ? "yes" : "no");
+	fprintf(out, "strict_permissions: %s\n", trust_strict_option() ?
+	    "yes" : "no (--no-strict-permissions)");
 	for (ph = 0; ph < PHASE_COUNT; ph++)
 		if (ph != PHASE_START && (only < 0 || ph == only))
 			errors += put_phase(out, cfg, &cfg->phases[ph]);

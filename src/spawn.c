@@ -134,7 +134,8 @@ child_main(void *arg)
 	if (r->workdir != NULL && chdir(r->workdir) == -1)
 		child_fail(c, "chdir");
 	if (r->set_gid) {
-		if (setgroups(1, &r->gid) == -1)
+		if (r->ngroups > 0 ? setgroups(r->ngroups, r->groups) == -1 :
+		    setgroups(1, &r->gid) == -1)
 			child_fail(c, "setgroups");
 		if (setgid(r->gid) == -1)
 			child_fail(c, "setgid");
@@ -202,6 +203,11 @@ spawn_req_init(struct spawn_req *req, const char *path, char *const *argv,
 	req->set_gid = p->user != NULL || p->group != NULL;
 	req->uid = p->uid;
 	req->gid = p->gid;
+	/* Without user, group = sets the one group, and no others are kept. */
+	if (p->user != NULL) {
+		req->groups = p->groups;
+		req->ngroups = p->ngroups;
+	}
 }
 
 pid_t

@@ -58,6 +58,12 @@ for n in os.listdir("/proc/self/fd"):
 	except OSError:
 		continue
 	fds.append(int(n))
+# A hook's own exports channel (a pipe) is not the launcher's.
+env_file = os.environ.get("HOOKRUN_ENV_FILE", "")
+if env_file.startswith("/dev/fd/"):
+	fd = int(env_file[len("/dev/fd/"):])
+	if fd in fds and os.readlink("/proc/self/fd/%d" % fd).startswith("pipe:"):
+		fds.remove(fd)
 st["fds"] = sorted(fds)
 with open(sys.argv[1], "w") as f:
 	json.dump(st, f)

@@ -208,11 +208,23 @@ for n in os.listdir("/proc/self/fd"):
 with open(sys.argv[1], "w") as f:
     f.write(" ".join(str(fd) + "=" + os.readlink("/proc/self/fd/%d" % fd)
         for fd in sorted(fds)) + "\\n")
+with open(sys.argv[1] + ".env", "w") as f:
+    f.write(os.environ.get("HOOKRUN_ENV_FILE", ""))
 """
 
 
 def fd_numbers(text):
 	return sorted(int(w.split("=", 1)[0]) for w in text.split())
+
+
+def exports_fd(hr, who):
+	"""The descriptor of WHO's HOOKRUN_ENV_FILE (/dev/fd/N): a hook's own
+	exports channel, a pipe; asserts it is one."""
+	path = hr.read(who + ".fds.env")
+	assert path.startswith("/dev/fd/"), path
+	n = int(path[len("/dev/fd/"):])
+	assert "%d=pipe:[" % n in hr.read(who + ".fds"), hr.read(who + ".fds")
+	return n
 
 
 def config_fdlists(hr):
@@ -233,7 +245,10 @@ def test_hookrun_descriptors_do_not_leak_to_app_or_hooks(hr):
 	r = hr.run("-c", hr.cfg)
 	assert r.rc == 0, r
 	assert fd_numbers(hr.read("app.fds")) == [0, 1, 2], hr.read("app.fds")
-	assert fd_numbers(hr.read("hook.fds")) == [0, 1, 2], hr.read("hook.fds")
+	assert hr.read("app.fds.env") == "", r
+	# A hook has one more: its own exports channel.
+	assert fd_numbers(hr.read("hook.fds")) == sorted([0, 1, 2,
+	    exports_fd(hr, "hook")]), hr.read("hook.fds")
 
 
 def test_descriptors_the_launcher_passed_reach_app_and_hooks(hr):
@@ -247,8 +262,8 @@ def test_descriptors_the_launcher_passed_reach_app_and_hooks(hr):
 	assert r.rc == 0, r
 	assert fd_numbers(hr.read("app.fds")) == sorted([0, 1, 2, rfd]), \
 	    hr.read("app.fds")
-	assert fd_numbers(hr.read("hook.fds")) == sorted([0, 1, 2, rfd]), \
-	    hr.read("hook.fds")
+	assert fd_numbers(hr.read("hook.fds")) == sorted([0, 1, 2, rfd,
+	    exports_fd(hr, "hook")]), hr.read("hook.fds")
 
 
 # grep reads its own /proc/self/status: unlike a shell (dash clears its signal

@@ -34,7 +34,7 @@ def test_once_runs_the_hook_once_across_8_replicas(hr):
 	assert [r.rc for r in runs] == [0] * 8, runs
 	assert count(hr, "ran") == 1, runs
 	assert count(hr, "overlap") == 0, runs
-	assert hr.lines("locks/migrate.once") == ["v1"]
+	assert hr.lines("locks/migrate.once") == ["pre_start:migrate\tv1"]
 	skipped = [r for r in runs if "once key 'v1' already recorded: "
 	    "skipped" in r.err]
 	assert len(skipped) == 7, runs
@@ -44,7 +44,8 @@ def test_once_runs_the_hook_once_across_8_replicas(hr):
 	    env={"RELEASE": "v2"})
 	assert [r.rc for r in runs] == [0] * 3, runs
 	assert count(hr, "ran") == 2, runs
-	assert hr.lines("locks/migrate.once") == ["v1", "v2"]
+	assert hr.lines("locks/migrate.once") == ["pre_start:migrate\tv1",
+	    "pre_start:migrate\tv2"]
 
 
 def test_lock_without_once_runs_every_replica_one_at_a_time(hr):
@@ -77,7 +78,7 @@ def test_waiter_names_the_holder_and_gets_the_lock_at_once_when_it_is_killed(hr)
 	r = b.wait()
 	assert r.rc == 0, r
 	assert count(hr, "ran") == 1, r
-	assert hr.lines("locks/migrate.once") == ["v1"], r
+	assert hr.lines("locks/migrate.once") == ["pre_start:migrate\tv1"], r
 
 
 def test_failing_hook_records_nothing_and_runs_again(hr):
@@ -89,7 +90,7 @@ def test_failing_hook_records_nothing_and_runs_again(hr):
 	r = hr.run("-c", hr.cfg, "--only", "pre_start")
 	assert r.rc == 0, r
 	assert count(hr, "ran") == 2, r
-	assert hr.lines("locks/migrate.once") == ["v1"], r
+	assert hr.lines("locks/migrate.once") == ["pre_start:migrate\tv1"], r
 
 
 def test_skipped_hook_does_not_apply_its_env_file_exports(hr):

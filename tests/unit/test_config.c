@@ -13,6 +13,7 @@
 #include "hookdir.h"
 #include "log.h"
 #include "plan.h"
+#include "trust.h"
 #include "unit.h"
 
 static char	 tmpdir[] = "/tmp/hookrun-test-config.XXXXXX";
@@ -91,7 +92,7 @@ test_defaults(void)
 	CHECK(cfg.restart_delay_max_ms == 30000);
 	CHECK(cfg.restart_limit == 5 && cfg.restart_window_ms == 60000);
 	CHECK(cfg.log_json == 0 && cfg.log_json_set == 0);
-	CHECK(cfg.strict_permissions == 1);
+	CHECK(trust_strict_option() == 1);
 	CHECK_STR(cfg.hooks_dir, "/etc/hookrun/hooks.d");
 	CHECK(cfg.hooks_dir_set == 0);
 	CHECK(cfg.phases[PHASE_PRE_START].on_failure == ON_FAILURE_ABORT);
@@ -128,7 +129,7 @@ test_full_example(void)
 	    "restart_delay_max = 1m\n"
 	    "restart_limit = 3/30s\n"
 	    "log_format = json\n"
-	    "strict_permissions = no\n"
+	    "; strict_permissions is no config key: a comment keeps the lines\n"
 	    "\n"
 	    "[pre_start]\n"
 	    "deadline = 15m\n"
@@ -166,7 +167,6 @@ test_full_example(void)
 	CHECK(cfg.restart_delay_ms == 2000 && cfg.restart_delay_max_ms == 60000);
 	CHECK(cfg.restart_limit == 3 && cfg.restart_window_ms == 30000);
 	CHECK(cfg.log_json == 1 && cfg.log_json_set == 1);
-	CHECK(cfg.strict_permissions == 0);
 	CHECK(cfg.phases[PHASE_PRE_START].deadline_ms == 900000);
 	CHECK(cfg.phases[PHASE_PRE_START].line == 13);
 	CHECK(cfg.phases[PHASE_PRE_START].timeout_ms == 240000);
@@ -412,8 +412,9 @@ test_durations(void)
 	    "(did you mean 'json'?)\n"
 	    "hookrun: t.ini:4: restart_limit: invalid rate '5' (use "
 	    "COUNT/WINDOW, as 5/60s)\n"
-	    "hookrun: t.ini:5: strict_permissions: invalid boolean 'maybe' "
-	    "(use yes or no)\n");
+	    "hookrun: t.ini:5: strict_permissions: not a config key any more "
+	    "(a file cannot loosen its own check): use --no-strict-permissions "
+	    "or HOOKRUN_STRICT_PERMISSIONS=no\n");
 }
 
 static void
@@ -553,10 +554,16 @@ test_app_and_files(void)
 		write_file("t.ini", "[start]\nexec = x\n", 0664);
 		CHECK(load_file("t.ini", 1, NULL) == 1);
 		CHECK_STR(errbuf, "hookrun: t.ini: writable by group or others "
-		    "(strict_permissions = yes)\n");
+		    "(refused as root: --no-strict-permissions allows it)\n");
+		/* the file cannot turn the check off for itself */
 		write_file("t.ini", "[hookrun]\nstrict_permissions = no\n",
 		    0666);
+		CHECK(load_file("t.ini", 1, NULL) == 2);
+		/* the command line can */
+		trust_set_strict(0);
+		write_file("t.ini", "[start]\nexec = x\n", 0666);
 		CHECK(load_file("t.ini", 1, NULL) == 0);
+		trust_set_strict(1);
 	}
 }
 
@@ -631,7 +638,8 @@ test_hookdir(void)
 		chmod("hd/pre_start/A", 0777);
 		CHECK(load("[hookrun]\nhooks_dir = hd\n") == 1);
 		CHECK(strstr(errbuf, "hookrun: hd/pre_start/A: writable by "
-		    "group or others (strict_permissions = yes)\n") != NULL);
+		    "group or others (refused as root: --no-strict-permissions "
+		    "allows it)\n") != NULL);
 		chmod("hd/pre_start/A", 0755);
 	}
 }
@@ -667,6 +675,66 @@ test_plan(void)
 	free(buf);
 }
 
+static void
+test_once_keys(void)
+{
+	char text[1024], key[300];
+
+	setenv("REL", "2.0\n1.0", 1);
+	CHECK(load("[pre_start:m]\nexec = x\nlock = l\nonce = ${REL}\n") == 1);
+	CHECK_STR(errbuf, "hookrun: t.ini:4: once: the key has a control "
+	    "character (0x0a) at byte 4\n");
+	setenv("REL", "a\x7f", 1);
+	CHECK(load("[pre_start:m]\nexec = x\nlock = l\nonce = ${REL}\n") == 1);
+	CHECK_STR(errbuf, "hookrun: t.ini:4: once: the key has a control "
+	    "character (0x7f) at byte 2\n");
+	memset(key, 'k', 257);
+	key[257] = '\0';
+	snprintf(text, sizeof(text), "[pre_start:m]\nexec = x\nlock = l\n"
+	    "once = %s\n", key);
+	CHECK(load(text) == 1);
+	CHECK_STR(errbuf, "hookrun: t.ini:4: once: the key is 257 bytes long, "
+	    "more than 256\n");
+	key[256] = '\0';
+	snprintf(text, sizeof(text), "[pre_start:m]\nexec = x\nlock = l\n"
+	    "once = %s\n", key);
+	CHECK(load(text) == 0);
+	/* UTF-8 is no control character */
+	CHECK(load("[pre_start:m]\nexec = x\nlock = l\nonce = v\xc3\xa9 1\n")
+	    == 0);
+	unsetenv("REL");
+}
+
+static void
+test_exports_key(void)
+{
+	const struct hook *h;
+
+	CHECK(load("[pre_start:m]\nexec = x\nexports = A, B_2\tc,,D\n") == 0);
+	h = hook(PHASE_PRE_START, 0);
+	CHECK(h != NULL && h->nexports == 4);
+	if (h != NULL && h->nexports == 4) {
+		CHECK_STR(h->exports[0], "A");
+		CHECK_STR(h->exports[1], "B_2");
+		CHECK_STR(h->exports[2], "c");
+		CHECK_STR(h->exports[3], "D");
+		CHECK(h->exports[4] == NULL);
+	}
+	CHECK(load("[pre_start:m]\nexec = x\n") == 0);
+	CHECK(hook(PHASE_PRE_START, 0)->exports == NULL);
+	CHECK(load("[pre_start:m]\nexec = x\nexports = A 1B\n") == 1);
+	CHECK_STR(errbuf, "hookrun: t.ini:3: exports: '1B' is not a variable "
+	    "name\n");
+	CHECK(load("[pre_start:m]\nexec = x\nexports = ,\n") == 1);
+	CHECK_STR(errbuf, "hookrun: t.ini:3: exports: no variable name\n");
+	CHECK(load("[pre_start:m]\nexec = x\nexports = NOTIFY_SOCKET\n") == 1);
+	CHECK_STR(errbuf, "hookrun: t.ini:3: exports: 'NOTIFY_SOCKET' is set "
+	    "by hookrun itself: no hook may export it\n");
+	CHECK(load("[start]\nexec = x\nexports = A\n") == 1);
+	CHECK_STR(errbuf, "hookrun: t.ini:3: unknown key 'exports' in [start] "
+	    "(allowed in [PHASE:NAME])\n");
+}
+
 int
 main(void)
 {
@@ -689,6 +757,8 @@ main(void)
 	test_app_and_files();
 	test_hookdir();
 	test_plan();
+	test_once_keys();
+	test_exports_key();
 	config_free(&cfg);
 	if (chdir("/") == 0) {
 		char cmd[128];

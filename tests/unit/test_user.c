@@ -231,6 +231,69 @@ test_long_lines(void)
 	CHECK(uid == 5 && gid == 6);
 }
 
+static void
+test_user_entry(void)
+{
+	struct user_entry e;
+
+	CHECK(user_entry("passwd", "app", &e) == USER_ENTRY);
+	CHECK(e.uid == 1000 && e.gid == 1001);
+	CHECK_STR(e.name, "app");
+	CHECK_STR(e.home, "/home/app");
+	CHECK_STR(e.shell, "/bin/sh");
+	user_entry_free(&e);
+	/* found by uid: the entry's name, not the number */
+	CHECK(user_entry("passwd", "65534", &e) == USER_ENTRY);
+	CHECK_STR(e.name, "nobody");
+	CHECK_STR(e.home, "/nonexistent");
+	CHECK_STR(e.shell, "/usr/sbin/nologin");
+	user_entry_free(&e);
+	/* no home, no shell: left NULL */
+	CHECK(user_entry("passwd", "short", &e) == USER_ENTRY);
+	CHECK_STR(e.name, "short");
+	CHECK(e.home == NULL && e.shell == NULL);
+	user_entry_free(&e);
+	CHECK(user_entry("passwd", "1500", &e) == USER_ENTRY);
+	CHECK(e.uid == 1600 && e.home == NULL && e.shell == NULL);
+	user_entry_free(&e);
+	/* a number without an entry keeps the number as its name */
+	CHECK(user_entry("passwd", "4242", &e) == USER_NUMBER);
+	CHECK(e.uid == 4242);
+	CHECK_STR(e.name, "4242");
+	CHECK(e.home == NULL && e.shell == NULL);
+	user_entry_free(&e);
+	CHECK(user_entry("passwd", "ghost", &e) == USER_NONE);
+	CHECK(e.name == NULL);
+}
+
+static void
+test_user_groups(void)
+{
+	gid_t *g = NULL;
+	size_t n = 0;
+
+	/* the primary first, then each group listing the name, once */
+	write_file("groups2", "staff:x:50:app,daemon\nweb:x:60:daemon\n"
+	    "own:x:1001:app\n# app:x:70:app\nbad:x:7x:app\n"
+	    "again:x:50:app\nlast:x:80:other,app\nshort:x:90\n"
+	    "apps:x:91:apple,xapp,app2\n");
+	CHECK(user_groups("groups2", "app", 1001, &g, &n) == 0);
+	CHECK(n == 3);
+	if (n == 3)
+		CHECK(g[0] == 1001 && g[1] == 50 && g[2] == 80);
+	free(g);
+	CHECK(user_groups("groups2", "nobody", 65534, &g, &n) == 0);
+	CHECK(n == 1 && g[0] == 65534);
+	free(g);
+	/* a uid without an entry has no name to be listed by */
+	CHECK(user_groups("groups2", "", 7, &g, &n) == 0);
+	CHECK(n == 1 && g[0] == 7);
+	free(g);
+	CHECK(user_groups("missing", "app", 5, &g, &n) == 0);
+	CHECK(n == 1 && g[0] == 5);
+	free(g);
+}
+
 int
 main(void)
 {
@@ -252,6 +315,8 @@ main(void)
 	test_missing_file_has_no_entries();
 	test_unreadable_file_is_an_error();
 	test_long_lines();
+	test_user_entry();
+	test_user_groups();
 
 	CHECK(chdir("/") == 0);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
