@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "log.h"
 
 static int	 log_verbosity;
@@ -43,25 +44,6 @@ void
 log_set_json(int json)
 {
 	log_json = json;
-}
-
-/* Appends s as a JSON string body (without quotes) to buf. */
-static size_t
-json_escape(char *buf, size_t len, size_t off, const char *s)
-{
-	for (; *s != '\0' && off + 7 < len; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			buf[off++] = '\\';
-			buf[off++] = (char)c;
-		} else if (c < 0x20) {
-			off += (size_t)snprintf(buf + off, len - off, "\\u%04x", c);
-		} else
-			buf[off++] = (char)c;
-	}
-	buf[off] = '\0';
-	return off;
 }
 
 static size_t
