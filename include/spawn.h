@@ -56,7 +56,13 @@ int	 spawn_was_ignored(int sig);
  * ("exec", "chdir", "setuid", ...): exec failures are reported here, not
  * through the exit status.
  */
-/* The exit status for a failed spawn: 127 when exec found nothing, else 126. */
+/* hookrun itself ran out of descriptors (EX_OSERR). */
+#define SPAWN_STATUS_NOFILE	71
+
+/*
+ * The exit status for a failed spawn: 127 when exec found nothing,
+ * SPAWN_STATUS_NOFILE when hookrun had no descriptor left, else 126.
+ */
 int	 spawn_exit_status(const char *step, int err);
 
 /* Gives back the pages the children's stack touched (while nothing spawns). */

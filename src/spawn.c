@@ -177,6 +177,8 @@ guard_argv(const char *path, char *const *argv)
 int
 spawn_exit_status(const char *step, int err)
 {
+	if (err == EMFILE || err == ENFILE)
+		return SPAWN_STATUS_NOFILE;
 	return strcmp(step, "exec") == 0 && err == ENOENT ? 127 : 126;
 }
 
