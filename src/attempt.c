@@ -84,6 +84,19 @@ timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		group_wait(hr);
 }
 
+/* Its output is all written: after a TERM, the rest of the group gets its grace too. */
+static void
+output_done(struct output *o, void *arg)
+{
+	struct hook_run *hr = arg;
+
+	(void)o;
+	if (hr->term_sent && ev_is_active(&hr->timer))
+		group_wait(hr);
+	else
+		attempt_end(hr);
+}
+
 static void
 child_cb(struct ev_loop *loop, ev_child *w, int revents)
 {
@@ -93,12 +106,10 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	ev_child_stop(loop, w);
 	hr->exited = 1;
 	hr->status = hr->timed_out ? 124 : phase_wait_status(w->rstatus);
-	output_finish(loop, &hr->out);
-	/* After a TERM, the rest of the group gets its grace too. */
-	if (hr->term_sent && ev_is_active(&hr->timer))
-		group_wait(hr);
-	else
-		attempt_end(hr);
+	/* In time: the timeout is over; writing its output is not the hook's. */
+	if (!hr->term_sent)
+		ev_timer_stop(loop, &hr->timer);
+	output_finish(&hr->out, output_done, hr);
 }
 
 /*
@@ -185,7 +196,7 @@ attempt_spawn(struct hook_run *hr)
 	env_free(envp);
 	if (hr->pid == -1) {
 		hr->pid = 0;
-		output_finish(rt->loop, &hr->out);
+		output_close(&hr->out);
 		hr->status = spawn_failed(hr, step, e);
 		attempt_end(hr);
 		return;

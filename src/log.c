@@ -8,6 +8,7 @@
 
 #include "json.h"
 #include "log.h"
+#include "sink.h"
 
 static int	 log_verbosity;
 static int	 log_json;
@@ -32,12 +33,21 @@ stderr_is_journal(void)
 	    (unsigned long long)st.st_ino == ino;
 }
 
+/* Messages stderr had no room for while its reader was slow. */
+static void
+log_dropped(unsigned long count)
+{
+	log_warn("%lu message%s dropped: standard error was not being read",
+	    count, count == 1 ? "" : "s");
+}
+
 void
 log_init(int verbosity, int json)
 {
 	log_verbosity = verbosity;
 	log_json = json;
 	log_journal = stderr_is_journal();
+	sink_on_dropped(log_dropped);
 }
 
 void
@@ -66,8 +76,9 @@ log_vevent(enum log_level level, const char *phase, const char *hook,
     const char *event, int status, int64_t duration_ms, const char *fmt,
     va_list ap)
 {
-	char msg[1024], line[4096], prio[8] = "";
+	char msg[1024], line[4096], out[4200], prio[8] = "";
 	size_t off = 0;
+	int n;
 
 	if (level > LOG_WARN && (int)level - LOG_INFO > log_verbosity)
 		return;
@@ -91,13 +102,22 @@ log_vevent(enum log_level level, const char *phase, const char *hook,
 			off += (size_t)snprintf(line + off, sizeof(line) - off,
 			    ",\"duration_ms\":%lld", (long long)duration_ms);
 		off = json_field(line, sizeof(line), off, "message", msg);
-		fprintf(stderr, "%s%s}\n", prio, line);
+		n = snprintf(out, sizeof(out), "%s%s}\n", prio, line);
 	} else if (phase != NULL && hook != NULL)
-		fprintf(stderr, "%shookrun: %s:%s: %s\n", prio, phase, hook, msg);
+		n = snprintf(out, sizeof(out), "%shookrun: %s:%s: %s\n", prio,
+		    phase, hook, msg);
 	else if (phase != NULL)
-		fprintf(stderr, "%shookrun: %s: %s\n", prio, phase, msg);
+		n = snprintf(out, sizeof(out), "%shookrun: %s: %s\n", prio,
+		    phase, msg);
 	else
-		fprintf(stderr, "%shookrun: %s\n", prio, msg);
+		n = snprintf(out, sizeof(out), "%shookrun: %s\n", prio, msg);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(out)) {
+		n = sizeof(out) - 1;
+		out[n - 1] = '\n';
+	}
+	sink_message(STDERR_FILENO, out, (size_t)n);
 }
 
 void

@@ -22,6 +22,7 @@
 #include "plan.h"
 #include "reap.h"
 #include "signals.h"
+#include "sink.h"
 #include "spawn.h"
 #include "supervise.h"
 
@@ -33,6 +34,8 @@
  * readiness probe. Fewer is refused at start, not found out mid-deploy.
  */
 #define FDS_NEEDED	32
+/* How long output still queued at exit may wait for its reader. */
+#define SINK_EXIT_MS	5000
 
 static const char usage_text[] =
 "usage: hookrun [-c FILE] [-n] [--only PHASE] [-v | -q] [--log-format text|json]\n"
@@ -276,12 +279,15 @@ main(int argc, char **argv)
 		return 70;
 	}
 	loop_quiet(rt.loop);
+	sink_start(rt.loop);
 	notify_init(rt.loop);
 	signals_init(rt.loop, supervise_signal, &rt);
 	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_debug("prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
 
 	status = run(&rt, o.only);
+	/* What a slow reader has not taken yet, it gets a little longer for. */
+	sink_stop(SINK_EXIT_MS);
 
 	env_exports_remove(&rt);
 	for (i = 0; i < rt.nexports; i++)
