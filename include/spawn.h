@@ -65,6 +65,12 @@ int	 spawn_was_ignored(int sig);
  */
 int	 spawn_exit_status(const char *step, int err);
 
+/*
+ * kill(2), followed by SIGCONT for any signal but KILL and CONT: a stopped
+ * process acts on a TERM only once continued (systemd does the same).
+ */
+int	 spawn_kill(pid_t target, int sig);
+
 /* Gives back the pages the children's stack touched (while nothing spawns). */
 void	 spawn_trim(void);
 

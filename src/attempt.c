@@ -37,7 +37,7 @@ attempt_term(struct hook_run *hr)
 	int64_t grace = rt->cfg->kill_timeout_ms;
 
 	hr->term_sent = 1;
-	kill(-hr->pid, SIGTERM);
+	spawn_kill(-hr->pid, SIGTERM);
 	ev_timer_stop(rt->loop, &hr->timer);
 	if (grace > 0) {
 		ev_timer_set(&hr->timer, (ev_tstamp)grace / 1000., 0.);

@@ -182,6 +182,16 @@ spawn_exit_status(const char *step, int err)
 	return strcmp(step, "exec") == 0 && err == ENOENT ? 127 : 126;
 }
 
+int
+spawn_kill(pid_t target, int sig)
+{
+	int r = kill(target, sig);
+
+	if (r == 0 && sig != SIGKILL && sig != SIGCONT)
+		(void)kill(target, SIGCONT);
+	return r;
+}
+
 void
 spawn_trim(void)
 {
