@@ -41,7 +41,7 @@ PGSRCS	 = $(wildcard src/pglock/*.c)
 PGOBJS	 = $(PGSRCS:src/pglock/%.c=$(B)/pglock/%.o)
 
 .PHONY: all check unit golden blackbox asan demo deps install clean help \
-	bench static lint
+	bench static lint fuzz fuzz-build
 
 all: hookrun $(PGLOCK)
 
@@ -69,6 +69,7 @@ check: deps
 	$(MAKE) unit golden lint
 	$(MAKE) blackbox
 	$(MAKE) asan
+	$(MAKE) fuzz FUZZ_SECONDS=60
 
 unit: $(UNITBINS)
 	@fail=0; for t in $(UNITBINS); do $$t || fail=1; done; exit $$fail
@@ -88,6 +89,29 @@ asan: $(PGLOCK)
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
 		$(PYTHON) -m pytest -q -p no:cacheprovider tests/blackbox
+
+# The libFuzzer targets (clang, ASan/UBSan): the whole config loader, and
+# the value parsers. `make fuzz` runs them for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 600
+FZ	 = build-fuzz
+FUZZ_CFLAGS = -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer
+PARSEOBJS = $(addprefix $(B)/,parse.o signame.o argv.o expand.o)
+
+fuzz: fuzz-build
+	sh tests/fuzz/run $(FUZZ_SECONDS)
+
+fuzz-build:
+	$(MAKE) B=$(FZ) CC=clang CFLAGS="$(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link" \
+		$(FZ)/fuzz_config $(FZ)/fuzz_parse
+
+$(FZ)/fuzz_config: tests/fuzz/fuzz_config.c $(LIBOBJS)
+	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(LIBOBJS) $(LDLIBS)
+
+$(FZ)/fuzz_parse: tests/fuzz/fuzz_parse.c $(PARSEOBJS)
+	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(PARSEOBJS)
 
 # A statically linked hookrun for scratch or distroless images.
 static:
@@ -126,7 +150,7 @@ ifneq ($(PGLOCK),)
 endif
 
 clean:
-	rm -rf $(B) build-asan build-static hookrun hookrun-asan hookrun-static \
+	rm -rf $(B) build-asan build-static build-fuzz hookrun hookrun-asan hookrun-static \
 		hookrun-pglock
 
 help:
@@ -137,3 +161,4 @@ help:
 	@echo "make install  PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 	@echo "make bench    benchmarks (tests/bench)"
 	@echo "make static   a statically linked hookrun-static"
+	@echo "make fuzz     the fuzz targets, FUZZ_SECONDS=$(FUZZ_SECONDS) (needs clang)"

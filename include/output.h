@@ -1,26 +1,39 @@
-/* output.h: a hook's stdout and stderr, through pipes, to hookrun's own, each line prefixed. */
+/* output.h: a hook's stdout and stderr, through pipes, to hookrun's own, each line prefixed, never blocking. */
 #ifndef HOOKRUN_OUTPUT_H
 #define HOOKRUN_OUTPUT_H
 
 #include <ev.h>
 #include <stddef.h>
 
+#include "sink.h"
+
 struct output;
+
+typedef void (*output_done_fn)(struct output *, void *arg);
 
 struct output_stream {
 	struct output	*out;
-	ev_io		 io;
+	ev_io		 rio;		/* the pipe has something to read */
+	struct sink_waiter waiter;	/* for room in hookrun's own output */
 	int		 fd;		/* read end; -1 when closed */
 	int		 dest;		/* STDOUT_FILENO or STDERR_FILENO */
-	char		*buf;		/* the partial line read so far */
+	char		*buf;		/* read, not yet written: a partial line */
 	size_t		 len;
+	char		*wbuf;		/* prefixed lines, one write's worth */
+	size_t		 wlen;
 	int		 midline;	/* a too long line was cut: no prefix next */
+	int		 eof;		/* nothing more to read: end the last line */
+	size_t		 left;		/* finishing: what the pipe still holds */
 };
 
 struct output {
+	struct ev_loop		*loop;
 	char			 prefix[256];
 	size_t			 prefixlen;
 	struct output_stream	 s[2];
+	int			 finishing;
+	output_done_fn		 done;
+	void			*arg;
 };
 
 /*
@@ -32,11 +45,16 @@ int	 output_open(struct output *o, const char *phase, const char *hook,
 	    int child_fds[2]);
 void	 output_start(struct ev_loop *loop, struct output *o);
 /*
- * The hook has exited: reads what is left in the pipes without waiting for
- * EOF (a background child may hold them open), writes a last partial line
- * with a newline, closes and frees everything.
+ * The hook has exited: reads what its pipes hold now, but does not wait for
+ * EOF (a background child may hold them open), ends a last partial line
+ * with a newline, and calls done (possibly before returning) once every
+ * byte is on its way (in hookrun's output queue, ahead of any message
+ * logged after done); until then o must stay where it is. A slow reader of
+ * hookrun's output delays done, never the event loop.
  */
-void	 output_finish(struct ev_loop *loop, struct output *o);
+void	 output_finish(struct output *o, output_done_fn done, void *arg);
+/* Stops at once: what was read goes out, what was not is dropped. */
+void	 output_close(struct output *o);
 
 /* Returns the buffers kept between hooks (call when no hook runs for a while). */
 void	 output_trim(void);

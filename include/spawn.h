@@ -58,8 +58,20 @@ int	 spawn_was_ignored(int sig);
  * ("exec", "chdir", "setuid", ...): exec failures are reported here, not
  * through the exit status.
  */
-/* The exit status for a failed spawn: 127 when exec found nothing, else 126. */
+/* hookrun itself ran out of descriptors (EX_OSERR). */
+#define SPAWN_STATUS_NOFILE	71
+
+/*
+ * The exit status for a failed spawn: 127 when exec found nothing,
+ * SPAWN_STATUS_NOFILE when hookrun had no descriptor left, else 126.
+ */
 int	 spawn_exit_status(const char *step, int err);
+
+/*
+ * kill(2), followed by SIGCONT for any signal but KILL and CONT: a stopped
+ * process acts on a TERM only once continued (systemd does the same).
+ */
+int	 spawn_kill(pid_t target, int sig);
 
 /* Gives back the pages the children's stack touched (while nothing spawns). */
 void	 spawn_trim(void);

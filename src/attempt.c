@@ -38,7 +38,7 @@ attempt_term(struct hook_run *hr)
 	int64_t grace = rt->cfg->kill_timeout_ms;
 
 	hr->term_sent = 1;
-	kill(-hr->pid, SIGTERM);
+	spawn_kill(-hr->pid, SIGTERM);
 	ev_timer_stop(rt->loop, &hr->timer);
 	if (grace > 0) {
 		ev_timer_set(&hr->timer, (ev_tstamp)grace / 1000., 0.);
@@ -85,6 +85,19 @@ timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		group_wait(hr);
 }
 
+/* Its output is all written: after a TERM, the rest of the group gets its grace too. */
+static void
+output_done(struct output *o, void *arg)
+{
+	struct hook_run *hr = arg;
+
+	(void)o;
+	if (hr->term_sent && ev_is_active(&hr->timer))
+		group_wait(hr);
+	else
+		attempt_end(hr);
+}
+
 static void
 child_cb(struct ev_loop *loop, ev_child *w, int revents)
 {
@@ -94,12 +107,10 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	ev_child_stop(loop, w);
 	hr->exited = 1;
 	hr->status = hr->timed_out ? 124 : phase_wait_status(w->rstatus);
-	output_finish(loop, &hr->out);
-	/* After a TERM, the rest of the group gets its grace too. */
-	if (hr->term_sent && ev_is_active(&hr->timer))
-		group_wait(hr);
-	else
-		attempt_end(hr);
+	/* In time: the timeout is over; writing its output is not the hook's. */
+	if (!hr->term_sent)
+		ev_timer_stop(loop, &hr->timer);
+	output_finish(&hr->out, output_done, hr);
 }
 
 /*
@@ -194,7 +205,7 @@ attempt_spawn(struct hook_run *hr)
 	env_free(envp);
 	if (hr->pid == -1) {
 		hr->pid = 0;
-		output_finish(rt->loop, &hr->out);
+		output_close(&hr->out);
 		hr->status = spawn_failed(hr, step, e);
 		attempt_end(hr);
 		return;

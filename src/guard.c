@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@ guard_main(char **argv)
 	struct sigaction dfl, old_chld, old_guard;
 	sigset_t all, launch, one;
 	pid_t parent = getppid(), self = getpid(), pid;
+	struct rlimit nocore = { 0, 0 };
 	siginfo_t si;
 	int st, sig;
 
@@ -63,8 +65,14 @@ guard_main(char **argv)
 			continue;
 		if (!WIFSIGNALED(st))
 			return WEXITSTATUS(st);
-		/* End as the hook did, so that hookrun logs the same. */
+		/*
+		 * End as the hook did, so that hookrun logs the same, but
+		 * without a core dump of the guard's own: it would say
+		 * nothing of the hook, and could overwrite the hook's.
+		 */
 		sig = WTERMSIG(st);
+		prctl(PR_SET_DUMPABLE, 0);
+		setrlimit(RLIMIT_CORE, &nocore);
 		signal(sig, SIG_DFL);
 		sigemptyset(&one);
 		sigaddset(&one, sig);

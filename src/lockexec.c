@@ -59,7 +59,7 @@ void
 lockexec_stop(struct lock *lk)
 {
 	if (lk->pid > 0) {
-		kill(-lk->pid, SIGTERM);
+		spawn_kill(-lk->pid, SIGTERM);
 		ev_child_stop(lk->loop, &lk->child);
 		lk->pid = 0;
 	}

@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "log.h"
+#include "sink.h"
 
 static int	 log_verbosity;
 static int	 log_json;
@@ -31,37 +33,27 @@ stderr_is_journal(void)
 	    (unsigned long long)st.st_ino == ino;
 }
 
+/* Messages stderr had no room for while its reader was slow. */
+static void
+log_dropped(unsigned long count)
+{
+	log_warn("%lu message%s dropped: standard error was not being read",
+	    count, count == 1 ? "" : "s");
+}
+
 void
 log_init(int verbosity, int json)
 {
 	log_verbosity = verbosity;
 	log_json = json;
 	log_journal = stderr_is_journal();
+	sink_on_dropped(log_dropped);
 }
 
 void
 log_set_json(int json)
 {
 	log_json = json;
-}
-
-/* Appends s as a JSON string body (without quotes) to buf. */
-static size_t
-json_escape(char *buf, size_t len, size_t off, const char *s)
-{
-	for (; *s != '\0' && off + 7 < len; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			buf[off++] = '\\';
-			buf[off++] = (char)c;
-		} else if (c < 0x20) {
-			off += (size_t)snprintf(buf + off, len - off, "\\u%04x", c);
-		} else
-			buf[off++] = (char)c;
-	}
-	buf[off] = '\0';
-	return off;
 }
 
 static size_t
@@ -84,8 +76,9 @@ log_vevent(enum log_level level, const char *phase, const char *hook,
     const char *event, int status, int64_t duration_ms, const char *fmt,
     va_list ap)
 {
-	char msg[1024], line[4096], prio[8] = "";
+	char msg[1024], line[4096], out[4200], prio[8] = "";
 	size_t off = 0;
+	int n;
 
 	if (level > LOG_WARN && (int)level - LOG_INFO > log_verbosity)
 		return;
@@ -109,13 +102,22 @@ log_vevent(enum log_level level, const char *phase, const char *hook,
 			off += (size_t)snprintf(line + off, sizeof(line) - off,
 			    ",\"duration_ms\":%lld", (long long)duration_ms);
 		off = json_field(line, sizeof(line), off, "message", msg);
-		fprintf(stderr, "%s%s}\n", prio, line);
+		n = snprintf(out, sizeof(out), "%s%s}\n", prio, line);
 	} else if (phase != NULL && hook != NULL)
-		fprintf(stderr, "%shookrun: %s:%s: %s\n", prio, phase, hook, msg);
+		n = snprintf(out, sizeof(out), "%shookrun: %s:%s: %s\n", prio,
+		    phase, hook, msg);
 	else if (phase != NULL)
-		fprintf(stderr, "%shookrun: %s: %s\n", prio, phase, msg);
+		n = snprintf(out, sizeof(out), "%shookrun: %s: %s\n", prio,
+		    phase, msg);
 	else
-		fprintf(stderr, "%shookrun: %s\n", prio, msg);
+		n = snprintf(out, sizeof(out), "%shookrun: %s\n", prio, msg);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(out)) {
+		n = sizeof(out) - 1;
+		out[n - 1] = '\n';
+	}
+	sink_message(STDERR_FILENO, out, (size_t)n);
 }
 
 void

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <ev.h>
@@ -22,12 +23,21 @@
 #include "plan.h"
 #include "reap.h"
 #include "signals.h"
+#include "sink.h"
 #include "spawn.h"
 #include "supervise.h"
 #include "trust.h"
 
 #define EXIT_USAGE	64
 #define EXIT_CONFIG	78
+/*
+ * Descriptors hookrun may need at once: its own (the event loop, signals,
+ * systemd's and the app's notify sockets), a hook's pipes, its lock, a
+ * readiness probe. Fewer is refused at start, not found out mid-deploy.
+ */
+#define FDS_NEEDED	32
+/* How long output still queued at exit may wait for its reader. */
+#define SINK_EXIT_MS	5000
 
 static const char usage_text[] =
 "usage: hookrun [-c FILE] [-n] [--only PHASE] [-v | -q] [--log-format text|json]\n"
@@ -74,6 +84,29 @@ ensure_std_fds(void)
 		;
 	if (fd > 2)
 		close(fd);
+}
+
+/* Refuses to start with fewer descriptors than hookrun may need. */
+static int
+fds_enough(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= FDS_NEEDED)
+		return 1;
+	log_err("too few file descriptors: the limit (ulimit -n) is %llu, "
+	    "hookrun needs %d", (unsigned long long)rl.rlim_cur, FDS_NEEDED);
+	return 0;
+}
+
+/* libev cannot go on (no descriptor for its loop, say): exit, not abort. */
+static void
+loop_syserr(const char *msg)
+{
+	int e = errno;
+
+	log_err("event loop: %s: %s", msg, strerror(e));
+	exit(e == EMFILE || e == ENFILE ? SPAWN_STATUS_NOFILE : 70);
 }
 
 /* libev wakes every minute unless it has a timerfd, which it makes for a periodic. */
@@ -234,6 +267,8 @@ main(int argc, char **argv)
 	ensure_std_fds();
 	options_parse(&o, argc, argv);
 	log_init(o.verbosity, o.json == 1);
+	if (!fds_enough())
+		return SPAWN_STATUS_NOFILE;
 	trust_set_strict(o.strict);
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -259,6 +294,8 @@ main(int argc, char **argv)
 		return status;
 	}
 
+	ev_set_syserr_cb(loop_syserr);
+
 	memset(&rt, 0, sizeof(rt));
 	rt.cfg = &cfg;
 	rt.app_status = -1;
@@ -270,12 +307,15 @@ main(int argc, char **argv)
 		return 70;
 	}
 	loop_quiet(rt.loop);
+	sink_start(rt.loop);
 	notify_init(rt.loop);
 	signals_init(rt.loop, supervise_signal, &rt);
 	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_debug("prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
 
 	status = run(&rt, o.only);
+	/* What a slow reader has not taken yet, it gets a little longer for. */
+	sink_stop(SINK_EXIT_MS);
 
 	exports_free(&rt);
 	config_free(&cfg);

@@ -1,18 +1,20 @@
-/* output.c: hook output: pipes read through ev_io, written as "[PHASE:NAME] line" to the same stream. */
+/* output.c: hook output: pipes read through ev_io, written as "[PHASE:NAME] line" to the same */
+/* stream through sink.c: a slow reader of hookrun's output holds up the hook, never the loop. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "output.h"
 
-/* One pipe's worth: lines longer than this are cut, never lost. */
+/* One pipe's worth read: lines longer than this are cut, never lost. */
 #define OUTPUT_BUF	(64 * 1024)
+/* One write's worth: a whole OUTPUT_BUF line and its prefix fit. */
+#define WBUF_SIZE	(OUTPUT_BUF + 4096)
 #define OUTPUT_CACHE	4
 
 /*
@@ -22,8 +24,8 @@
  */
 static char	*cache[OUTPUT_CACHE];
 static int	 ncache;
-static char	*wbuf;		/* prefixed lines on their way out */
-static size_t	 wlen;
+
+static void	 stream_read(struct output_stream *);
 
 static char *
 buf_get(void)
@@ -32,7 +34,7 @@ buf_get(void)
 
 	if (ncache > 0)
 		return cache[--ncache];
-	p = mmap(NULL, OUTPUT_BUF, PROT_READ | PROT_WRITE,
+	p = mmap(NULL, WBUF_SIZE, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	return p == MAP_FAILED ? NULL : p;
 }
@@ -45,146 +47,205 @@ buf_put(char *p)
 	if (ncache < OUTPUT_CACHE)
 		cache[ncache++] = p;
 	else
-		munmap(p, OUTPUT_BUF);
+		munmap(p, WBUF_SIZE);
 }
 
 void
 output_trim(void)
 {
 	while (ncache > 0)
-		munmap(cache[--ncache], OUTPUT_BUF);
-	if (wbuf != NULL && wlen == 0) {
-		munmap(wbuf, OUTPUT_BUF);
-		wbuf = NULL;
-	}
+		munmap(cache[--ncache], WBUF_SIZE);
+	sink_trim();
 }
 
 static void
-write_all(int fd, const char *p, size_t n)
+put(struct output_stream *s, const char *p, size_t n)
 {
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN) {
-				struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-
-				poll(&pfd, 1, -1);
-				continue;
-			}
-			return;	/* EPIPE and the like: the output is gone */
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-static void
-wflush(int dest)
-{
-	write_all(dest, wbuf, wlen);
-	wlen = 0;
-}
-
-/* Copies into one buffer: one write per 64 KiB, not one per line. */
-static void
-wadd(int dest, const char *p, size_t len)
-{
-	size_t n;
-
-	while (len > 0) {
-		if (wlen == OUTPUT_BUF)
-			wflush(dest);
-		n = OUTPUT_BUF - wlen < len ? OUTPUT_BUF - wlen : len;
-		memcpy(wbuf + wlen, p, n);
-		wlen += n;
-		p += n;
-		len -= n;
-	}
+	memcpy(s->wbuf + s->wlen, p, n);
+	s->wlen += n;
 }
 
 /*
- * Writes the complete lines of s->buf, each with the prefix, and keeps the
- * partial one. With last, the partial line goes out too, ending in a newline.
+ * Moves the complete lines of s->buf into s->wbuf, each with the prefix, as
+ * far as they fit in room; a line that fills the whole buffer goes as it is
+ * (the next part has no prefix), and at EOF the last partial line too,
+ * ended with a newline. Returns 1 when what is ready did not all fit.
  */
-static void
-stream_emit(struct output_stream *s, int last)
+static int
+stream_emit(struct output_stream *s, size_t room)
 {
-	struct output *o = s->out;
+	const struct output *o = s->out;
 	char *p = s->buf, *end = s->buf + s->len, *nl;
-	int d = s->dest;
+	size_t line, pre;
+	int last, full = 0;
 
-	if (wbuf == NULL && (wbuf = buf_get()) == NULL)
-		return;
-	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-		if (!s->midline)
-			wadd(d, o->prefix, o->prefixlen);
-		wadd(d, p, (size_t)(nl - p) + 1);
-		s->midline = 0;
-		p = nl + 1;
-	}
-	if (p < end && (last || (p == s->buf && s->len == OUTPUT_BUF))) {
-		if (!s->midline)
-			wadd(d, o->prefix, o->prefixlen);
-		wadd(d, p, (size_t)(end - p));
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		last = nl == NULL && s->eof;
+		if (nl != NULL)
+			line = (size_t)(nl - p) + 1;
+		else if (last || (p == s->buf && s->len == OUTPUT_BUF))
+			line = (size_t)(end - p);
+		else
+			break;
+		pre = s->midline ? 0 : o->prefixlen;
+		if (s->wlen + pre + line + (size_t)last > room) {
+			full = 1;
+			break;
+		}
+		put(s, o->prefix, pre);
+		put(s, p, line);
 		if (last)
-			wadd(d, "\n", 1);
-		s->midline = !last;
-		p = end;
-	} else if (last && s->midline) {
-		wadd(d, "\n", 1);
-		s->midline = 0;
+			put(s, "\n", 1);
+		s->midline = nl == NULL && !last;
+		p += line;
 	}
-	wflush(d);
+	if (p == end && s->eof && s->midline) {
+		if (s->wlen < room) {
+			put(s, "\n", 1);	/* a cut line ended by EOF */
+			s->midline = 0;
+		} else
+			full = 1;
+	}
 	s->len = (size_t)(end - p);
 	if (s->len > 0 && p != s->buf)
 		memmove(s->buf, p, s->len);
+	return full;
+}
+
+/* Read but not yet handed on: a line, or the newline that ends a cut one. */
+static int
+stream_pending(const struct output_stream *s)
+{
+	return s->len > 0 || (s->eof && s->midline);
+}
+
+/*
+ * Hands hookrun's output as many prefixed lines as it takes, one write per
+ * buffer; waits for room for the rest. Reads on while buf has room.
+ */
+static void
+stream_move(struct output_stream *s)
+{
+	size_t room;
+	int full = 0;
+
+	while (stream_pending(s)) {
+		if ((room = sink_room(s->dest)) == 0) {
+			full = 1;
+			break;
+		}
+		full = stream_emit(s, room < WBUF_SIZE ? room : WBUF_SIZE);
+		if (s->wlen == 0)
+			break;
+		sink_put(s->dest, s->wbuf, s->wlen);
+		s->wlen = 0;
+	}
+	if (full)
+		sink_wait(s->dest, &s->waiter);
+	if (s->fd < 0)
+		return;
+	if (s->len < OUTPUT_BUF)
+		ev_io_start(s->out->loop, &s->rio);
+	else
+		ev_io_stop(s->out->loop, &s->rio);
 }
 
 static void
-stream_close(struct ev_loop *loop, struct output_stream *s)
+stream_close(struct output_stream *s)
 {
 	if (s->fd < 0)
 		return;
-	ev_io_stop(loop, &s->io);
+	ev_io_stop(s->out->loop, &s->rio);
 	close(s->fd);
 	s->fd = -1;
+	s->eof = 1;
 }
 
-/* Reads until the pipe is empty; returns 1 at EOF. */
 static int
-stream_read(struct output_stream *s)
+stream_done(const struct output_stream *s)
 {
-	ssize_t n;
-
-	for (;;) {
-		n = read(s->fd, s->buf + s->len, OUTPUT_BUF - s->len);
-		if (n > 0) {
-			s->len += (size_t)n;
-			stream_emit(s, 0);
-			continue;
-		}
-		if (n == 0)
-			return 1;
-		if (errno == EINTR)
-			continue;
-		return errno != EAGAIN;
-	}
+	return s->fd < 0 && !stream_pending(s);
 }
 
 static void
-stream_cb(struct ev_loop *loop, ev_io *w, int revents)
+check_done(struct output *o)
+{
+	output_done_fn done = o->done;
+	int i;
+
+	if (!o->finishing || !stream_done(&o->s[0]) || !stream_done(&o->s[1]))
+		return;
+	for (i = 0; i < 2; i++) {
+		sink_unwait(o->s[i].dest, &o->s[i].waiter);
+		buf_put(o->s[i].buf);
+		buf_put(o->s[i].wbuf);
+		o->s[i].buf = o->s[i].wbuf = NULL;
+	}
+	o->finishing = 0;
+	o->done = NULL;
+	if (done != NULL)
+		done(o, o->arg);
+}
+
+/*
+ * Reads while buf has room (and, when finishing, what the pipe held);
+ * closes the pipe at EOF, on an error, or once finishing has read it all.
+ */
+static void
+stream_read(struct output_stream *s)
+{
+	size_t want;
+	ssize_t n;
+
+	while (s->fd >= 0 && s->len < OUTPUT_BUF) {
+		want = OUTPUT_BUF - s->len;
+		if (s->out->finishing) {
+			if (s->left == 0) {
+				stream_close(s);
+				break;
+			}
+			if (want > s->left)
+				want = s->left;
+		}
+		n = read(s->fd, s->buf + s->len, want);
+		if (n > 0) {
+			s->len += (size_t)n;
+			if (s->out->finishing)
+				s->left -= (size_t)n;
+			stream_move(s);
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == 0 || errno != EAGAIN || s->out->finishing)
+			stream_close(s);
+		break;
+	}
+	stream_move(s);
+}
+
+static void
+read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct output_stream *s = w->data;
 
+	(void)loop;
 	(void)revents;
-	if (stream_read(s)) {
-		stream_emit(s, 1);
-		stream_close(loop, s);
-	}
+	stream_read(s);
+	check_done(s->out);
+}
+
+/* hookrun's output has room again. */
+static void
+stream_resume(void *arg)
+{
+	struct output_stream *s = arg;
+
+	stream_move(s);
+	if (s->fd >= 0 && s->out->finishing)
+		stream_read(s);
+	check_done(s->out);
 }
 
 int
@@ -203,7 +264,10 @@ output_open(struct output *o, const char *phase, const char *hook,
 
 		s->out = o;
 		s->dest = i == 0 ? STDOUT_FILENO : STDERR_FILENO;
-		if ((s->buf = buf_get()) == NULL || pipe2(fds, O_CLOEXEC) == -1)
+		s->waiter.fn = stream_resume;
+		s->waiter.arg = s;
+		if ((s->buf = buf_get()) == NULL || (s->wbuf = buf_get()) ==
+		    NULL || pipe2(fds, O_CLOEXEC) == -1)
 			goto fail;
 		fcntl(fds[0], F_SETFL, O_NONBLOCK);
 		s->fd = fds[0];
@@ -218,7 +282,10 @@ fail:
 		if (child_fds[i] >= 0)
 			close(child_fds[i]);
 		buf_put(o->s[i].buf);
-		o->s[i].buf = NULL;
+		buf_put(o->s[i].wbuf);
+		o->s[i].buf = o->s[i].wbuf = NULL;
+		o->s[i].fd = child_fds[i] = -1;
+		o->s[i].out = NULL;
 	}
 	errno = saved;
 	return -1;
@@ -229,27 +296,61 @@ output_start(struct ev_loop *loop, struct output *o)
 {
 	int i;
 
+	o->loop = loop;
 	for (i = 0; i < 2; i++) {
-		ev_io_init(&o->s[i].io, stream_cb, o->s[i].fd, EV_READ);
-		o->s[i].io.data = &o->s[i];
-		ev_io_start(loop, &o->s[i].io);
+		ev_io_init(&o->s[i].rio, read_cb, o->s[i].fd, EV_READ);
+		o->s[i].rio.data = &o->s[i];
+		ev_io_start(loop, &o->s[i].rio);
 	}
 }
 
 void
-output_finish(struct ev_loop *loop, struct output *o)
+output_finish(struct output *o, output_done_fn done, void *arg)
+{
+	int i, n;
+
+	o->finishing = 1;
+	o->done = done;
+	o->arg = arg;
+	for (i = 0; i < 2; i++) {
+		struct output_stream *s = &o->s[i];
+
+		/* What the pipe holds now; a background child's later lines
+		 * are not waited for. */
+		if (s->fd >= 0 && ioctl(s->fd, FIONREAD, &n) == 0 && n > 0)
+			s->left = (size_t)n;
+		else
+			s->left = 0;
+		stream_read(s);
+	}
+	check_done(o);
+}
+
+void
+output_close(struct output *o)
 {
 	int i;
 
 	for (i = 0; i < 2; i++) {
 		struct output_stream *s = &o->s[i];
 
-		if (s->fd >= 0) {
-			stream_read(s);
-			stream_emit(s, 1);
-			stream_close(loop, s);
+		if (s->out == NULL)
+			continue;
+		if (o->loop != NULL) {
+			stream_close(s);
+			stream_move(s);
+			sink_unwait(s->dest, &s->waiter);
+		} else if (s->fd >= 0) {
+			close(s->fd);
+			s->fd = -1;
 		}
 		buf_put(s->buf);
-		s->buf = NULL;
+		buf_put(s->wbuf);
+		s->buf = s->wbuf = NULL;
+		s->len = s->wlen = 0;
+		s->midline = 0;
+		s->out = NULL;
 	}
+	o->finishing = 0;
+	o->done = NULL;
 }

@@ -8,34 +8,13 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "json.h"
 #include "lockfile.h"
 #include "log.h"
 #include "parse.h"
 #include "path.h"
 #include "plan.h"
 #include "trust.h"
-
-/* A string as a JSON string: quoted, with " \ and control bytes escaped. */
-static void
-put_quoted(FILE *out, const char *s)
-{
-	const unsigned char *p;
-
-	fputc('"', out);
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", out);
-		else if (*p == '\t')
-			fputs("\\t", out);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
-	fputc('"', out);
-}
 
 /* Bare when that cannot be misread, else quoted. */
 static void
@@ -50,7 +29,7 @@ put_str(FILE *out, const char *s)
 	if (*s != '\0' && *p == '\0')
 		fputs(s, out);
 	else
-		put_quoted(out, s);
+		json_fputs(out, s);
 }
 
 static void
@@ -62,7 +41,7 @@ put_list(FILE *out, char *const *v, size_t n)
 	for (i = 0; i < n; i++) {
 		if (i > 0)
 			fputs(", ", out);
-		put_quoted(out, v[i]);
+		json_fputs(out, v[i]);
 	}
 	fputc(']', out);
 }
@@ -186,7 +165,7 @@ put_once(FILE *out, const struct hook *h)
 	int r = -1;
 
 	fputs("    once: ", out);
-	put_quoted(out, h->once);
+	json_fputs(out, h->once);
 	if (h->lock_argv != NULL)
 		fputs(" (recorded: unknown, the lock command keeps the record)",
 		    out);

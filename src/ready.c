@@ -61,7 +61,7 @@ ready_quiet(struct ready *r)
 	if (r->probe > 0) {
 		ev_child_stop(loop, &r->probe_child);
 		kill(-r->probe, SIGKILL);
-		output_finish(loop, &r->probe_out);
+		output_close(&r->probe_out);
 		r->probe = 0;
 	}
 }
@@ -187,6 +187,21 @@ tcp_try(struct ready *r)
 	retry_later(r);
 }
 
+/* The probe's output is written: its status decides. */
+static void
+probe_done(struct output *o, void *arg)
+{
+	struct ready *r = arg;
+
+	(void)o;
+	r->probe = 0;
+	if (WIFEXITED(r->probe_child.rstatus) &&
+	    WEXITSTATUS(r->probe_child.rstatus) == 0)
+		ready_end(r, 1);
+	else
+		retry_later(r);
+}
+
 static void
 probe_cb(struct ev_loop *loop, ev_child *w, int revents)
 {
@@ -194,12 +209,7 @@ probe_cb(struct ev_loop *loop, ev_child *w, int revents)
 
 	(void)revents;
 	ev_child_stop(loop, w);
-	output_finish(loop, &r->probe_out);
-	r->probe = 0;
-	if (WIFEXITED(w->rstatus) && WEXITSTATUS(w->rstatus) == 0)
-		ready_end(r, 1);
-	else
-		retry_later(r);
+	output_finish(&r->probe_out, probe_done, r);
 }
 
 /* exec:COMMAND, run again until it exits 0. */
@@ -238,7 +248,7 @@ probe_start(struct ready *r)
 	env_free(envp);
 	if (r->probe == -1) {
 		r->probe = 0;
-		output_finish(r->rt->loop, &r->probe_out);
+		output_close(&r->probe_out);
 		log_event(LOG_ERR, "start", "ready", "app_ready", -1, -1,
 		    "%s %s: %s", step, app->ready_argv[0], strerror(e));
 		retry_later(r);

@@ -178,7 +178,19 @@ guard_argv(const char *path, char *const *argv)
 int
 spawn_exit_status(const char *step, int err)
 {
+	if (err == EMFILE || err == ENFILE)
+		return SPAWN_STATUS_NOFILE;
 	return strcmp(step, "exec") == 0 && err == ENOENT ? 127 : 126;
+}
+
+int
+spawn_kill(pid_t target, int sig)
+{
+	int r = kill(target, sig);
+
+	if (r == 0 && sig != SIGKILL && sig != SIGCONT)
+		(void)kill(target, SIGCONT);
+	return r;
 }
 
 void

@@ -282,7 +282,7 @@ send_stop_signal(struct supervisor *sv)
 		sig = sv->rt->stop_sig != 0 ? sv->rt->stop_sig : SIGTERM;
 	log_event(LOG_INFO, "start", NULL, "app_stop", -1, -1,
 	    "sending %s to the app (pid %d)", signal_name(sig), (int)sv->pid);
-	kill(app_target(sv), sig);
+	spawn_kill(app_target(sv), sig);
 	if (cfg->stop_timeout_ms > 0) {
 		ev_timer_set(&sv->timer, (ev_tstamp)cfg->stop_timeout_ms / 1000.,
 		    0.);
@@ -408,7 +408,7 @@ supervise_signal(int sig, void *arg)
 		break;
 	case SV_STOPPING:
 		if (sv->pid != 0)
-			kill(app_target(sv), sig);
+			spawn_kill(app_target(sv), sig);
 		break;
 	case SV_RESTART_WAIT:
 		stop_received(rt, sig);

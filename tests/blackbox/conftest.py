@@ -299,14 +299,15 @@ class Env:
 		return self.spawn([HOOKRUN] + list(args), **kw)
 
 	def spawn(self, argv, env=None, preexec_fn=None, pass_fds=(), cwd=None,
-	    stdin=subprocess.DEVNULL, stderr=None, errpath=None):
+	    stdin=subprocess.DEVNULL, stderr=None, errpath=None, stdout=None):
 		"""Starts ARGV (hookrun, or a command around it) in a new session,
 		output to files, with clean signal dispositions and mask (then
 		preexec_fn, if any); it is cleaned up with the test. ENV's entries
 		are set in the test's environment (None: removed). stderr, when
 		given, is the descriptor stderr goes to instead; errpath, when
 		given, an existing file stderr is appended to (its inode is known
-		beforehand). Returns a Running."""
+		beforehand); stdout, when given, the descriptor stdout goes to
+		instead of a file. Returns a Running."""
 		self.nrun += 1
 		outp = self.path(".run%d.out" % self.nrun)
 		if errpath is None:
@@ -327,7 +328,8 @@ class Env:
 		with open(outp, "wb") as o, open(errpath, "ab") as er:
 			t0 = time.monotonic()
 			p = subprocess.Popen([str(a) for a in argv], stdin=stdin,
-			    stdout=o, stderr=er if stderr is None else stderr, env=e,
+			    stdout=o if stdout is None else stdout,
+			    stderr=er if stderr is None else stderr, env=e,
 			    cwd=cwd or self.dir, start_new_session=True,
 			    preexec_fn=preexec, pass_fds=pass_fds)
 		r = Running(self, p, outp, errpath, t0)

@@ -2,8 +2,11 @@
 
 import os
 import re
+import resource
 import signal
 import time
+
+import pytest
 
 from conftest import alive, wait_for
 from lockutil import (count, hook_started, release_holder, replicas,
@@ -403,3 +406,40 @@ def test_exec_lock_command_dies_with_hookrun(hr):
 	a.signal(signal.SIGKILL)
 	assert a.wait().rc == -signal.SIGKILL
 	assert wait_for(lambda: not alive(helper) and not alive(hook), 3.0)
+
+
+def plain_core_pattern():
+	"""The core_pattern when cores go to a file named by it in the dumping
+	process's directory ("core"), else None."""
+	with open("/proc/sys/kernel/core_pattern") as f:
+		pattern = f.read().strip()
+	if not pattern or pattern[0] == "|" or "/" in pattern:
+		return None
+	return pattern.split("%")[0]
+
+
+def test_guard_of_a_locked_hook_leaves_no_core_of_its_own(hr):
+	# The guard ends as its hook did, by the same signal, so that hookrun
+	# logs the same; it must not dump a core of its own while at it (it
+	# would say nothing of the hook and could overwrite the hook's).
+	prefix = plain_core_pattern()
+	if prefix is None:
+		pytest.skip("core_pattern does not write a file in the cwd")
+	os.mkdir(hr.path("work"))
+	hr.config("""
+	    [pre_start:crash]
+	    exec = sh -c 'ulimit -c 0; kill -SEGV $$$$'
+	    lock = @D@/lock
+	    workdir = @D@/work
+
+	    [start]
+	    exec = true
+	    """)
+	def cores_on():
+		resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY,
+		    resource.RLIM_INFINITY))
+	r = hr.start("-c", hr.cfg, preexec_fn=cores_on).wait()
+	assert r.rc == 128 + signal.SIGSEGV, r
+	assert "crash: killed by signal SEGV" in r.err, r
+	assert [f for f in os.listdir(hr.path("work"))
+	    if f.startswith(prefix)] == [], r

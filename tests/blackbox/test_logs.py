@@ -193,3 +193,26 @@ def test_journal_stream_naming_another_file_gives_no_prefix(hr):
 	assert r.err_lines, r
 	for line in r.err_lines:
 		assert line.startswith("hookrun: "), r
+
+
+def test_json_lines_stay_valid_utf8_when_a_lock_command_prints_bytes(hr):
+	# A lock command that answers in bytes that are no UTF-8 at all: its
+	# answer is quoted in hookrun's error, which must still be JSON.
+	hr.script("bin/helper", r"""
+	    printf 'lo\377\376ck\300\257\355\240\200ed\n'
+	    """)
+	hr.config("""
+	    [pre_start:mig]
+	    exec = true
+	    lock = exec:@D@/bin/helper
+
+	    [start]
+	    exec = true
+	    """)
+	r = hr.run("--log-format", "json", "-c", hr.cfg)
+	assert r.rc == 69, r
+	text = r.raw_err.decode("utf-8")	# strict: raises on a bad byte
+	objs = json_lines(text)
+	said = [o for o in objs if o.get("event") == "lock_error"]
+	assert said, r
+	assert "lo\ufffd\ufffdck" in said[0]["message"], said

@@ -2,7 +2,11 @@
 #
 # In a config value `$$` is a literal `$`: a shell's `$$` is written `$$$$`.
 
-from conftest import json_lines, run_one_hook
+import os
+import signal
+from concurrent.futures import ThreadPoolExecutor
+
+from conftest import alive, json_lines, run_one_hook, wait_for
 
 
 def test_hook_output_is_prefixed_on_the_stream_it_was_written_to(hr):
@@ -263,3 +267,125 @@ def test_json_log_format_keeps_hook_output_prefixed(hr):
 	own = [l for l in r.err_lines if not l.startswith("[pre_start:talk] ")]
 	json_lines("\n".join(own))
 	assert "[pre_start:talk] to-err" in r.err_lines, r
+
+
+def start_with_stuck_stdout(hr, *args):
+	"""Starts hookrun ARGS with its stdout a pipe nobody reads (yet).
+	Returns the run and a function that reads that pipe to its end."""
+	rfd, wfd = os.pipe()
+	run = hr.start(*args, stdout=wfd)
+	os.close(wfd)
+	def drain():
+		chunks = []
+		while True:
+			b = os.read(rfd, 1 << 16)
+			if not b:
+				break
+			chunks.append(b)
+		os.close(rfd)
+		return b"".join(chunks)
+	return run, drain
+
+
+def test_hook_timeout_fires_while_hookruns_stdout_is_not_read(hr):
+	# The hook floods stdout, which nobody reads: hookrun stops reading the
+	# hook's pipe (the hook blocks), but its loop goes on: the timeout
+	# fires. Once the reader comes, every line arrives whole.
+	hr.config("""
+	    [hookrun]
+	    kill_timeout = 1s
+
+	    [pre_start:flood]
+	    exec = sh -c 'yes line-of-output | head -c 2000000; sleep 30'
+	    timeout = 1s
+
+	    [start]
+	    exec = true
+	    """, hooks_dir=False)
+	run, drain = start_with_stuck_stdout(hr, "-c", hr.cfg)
+	assert wait_for(lambda: "flood: timed out after 1s" in run.err(), 15), \
+	    run.err()
+	out = drain().decode()
+	r = run.wait()
+	assert r.rc == 124, r
+	lines = out.splitlines()
+	assert len(lines) > 1000, len(lines)
+	assert all(l.startswith("[pre_start:flood] ") for l in lines), \
+	    [l for l in lines if not l.startswith("[pre_start:flood] ")][:3]
+	assert lines[0] == "[pre_start:flood] line-of-output", lines[0]
+
+
+def test_signals_reach_the_app_while_hook_output_waits_for_a_reader(hr):
+	# A post_start hook floods a stdout nobody reads; meanwhile a signal to
+	# hookrun must still reach the app.
+	hr.script("app.sh", """
+	    trap 'echo usr1 >> @D@/got' USR1
+	    trap 'exit 0' TERM
+	    while :; do sleep 0.05; done
+	    """)
+	hr.config("""
+	    [start]
+	    exec = @D@/app.sh
+
+	    [post_start:flood]
+	    exec = sh -c 'yes line-of-output | head -c 2000000'
+	    """)
+	run, drain = start_with_stuck_stdout(hr, "-c", hr.cfg)
+	assert wait_for(lambda: "flood: started" in run.err()), run.err()
+	assert wait_for(lambda: hr.exists("got") or run.signal(signal.SIGUSR1),
+	    15), run.err()
+	assert "flood: succeeded" not in run.err(), run.err()
+	reader = ThreadPoolExecutor(1).submit(drain)
+	assert wait_for(lambda: "flood: succeeded" in run.err(), 30), run.err()
+	run.signal(signal.SIGTERM)
+	out = reader.result(30).decode()
+	r = run.wait()
+	assert r.rc == 0, r
+	assert "flood: succeeded" in r.err, r
+	assert len(out.splitlines()) == 2000000 // len("line-of-output\n") + 1, \
+	    len(out.splitlines())
+
+
+def test_hook_is_killed_on_time_while_stdout_and_stderr_are_not_read(hr):
+	# 2>&1 into one pipe nobody reads: hookrun's own messages queue behind
+	# the hook's lines, and its timers still fire. Once the reader comes,
+	# every line is whole: a hook line or one of hookrun's, never mixed.
+	hr.config("""
+	    [hookrun]
+	    kill_timeout = 1s
+
+	    [pre_start:flood]
+	    exec = sh -c 'echo $$$$ > @D@/pid; trap "" TERM; yes line-of-output | head -c 2000000; sleep 30'
+	    timeout = 1s
+
+	    [start]
+	    exec = true
+	    """, hooks_dir=False)
+	rfd, wfd = os.pipe()
+	run = hr.start("-c", hr.cfg, stdout=wfd, stderr=wfd)
+	os.close(wfd)
+	assert wait_for(lambda: hr.exists("pid"), 15)
+	pid = int(hr.read("pid"))
+	assert wait_for(lambda: not alive(pid), 15), "hook not killed"
+	chunks = []
+	while True:
+		b = os.read(rfd, 1 << 16)
+		if not b:
+			break
+		chunks.append(b)
+	os.close(rfd)
+	r = run.wait()
+	assert r.rc == 124, r
+	lines = b"".join(chunks).decode().splitlines()
+	odd = [l for l in lines if not l.startswith(("[pre_start:flood] ",
+	    "hookrun: "))]
+	assert odd == [], odd[:3]
+	# The KILL may cut the hook's last line: hookrun ends it.
+	cut = [l for l in lines if l.startswith("[pre_start:flood] ")
+	    and l != "[pre_start:flood] line-of-output"]
+	assert len(cut) <= 1 and "[pre_start:flood] line-of-output".startswith(
+	    "".join(cut)), cut
+	assert "hookrun: pre_start:flood: timed out after 1s: sending TERM " \
+	    "to process group %d" % pid in lines, lines[-10:]
+	assert "hookrun: pre_start:flood: timed out (status 124)" in \
+	    "\n".join(lines), lines[-10:]

@@ -8,7 +8,7 @@ import signal
 
 import pytest
 
-from conftest import alive, post_stop_report, wait_for
+from conftest import alive, post_stop_report, proc_stat, wait_for
 from pid1util import read_pid
 
 # The app: records its start and the TERM it gets in @D@/order, exits 0 on it.
@@ -216,3 +216,46 @@ def test_locked_hooks_whole_group_dies_with_a_sigkilled_hookrun(hr):
 	run.signal(signal.SIGKILL)
 	run.popen.wait(10)
 	assert wait_for(lambda: not alive(child)), (child, run.err())
+
+
+def test_a_stopped_hook_gets_its_term_at_the_timeout_not_at_the_kill(hr):
+	# A stopped process acts on TERM only once continued: CONT goes with
+	# it, so the hook's TERM trap runs at the timeout, 30 s before KILL.
+	hr.config("""
+	    [hookrun]
+	    kill_timeout = 30s
+
+	    [pre_start:frozen]
+	    exec = sh -c 'trap "echo term > @D@/term; exit 3" TERM; kill -STOP $$$$; sleep 60'
+	    timeout = 1s
+
+	    [start]
+	    exec = true
+	    """, hooks_dir=False)
+	run = hr.start("-c", hr.cfg)
+	assert wait_for(lambda: hr.exists("term"), 15), run.err()
+	r = run.wait()
+	assert r.rc == 124, r
+	assert "sending KILL" not in r.err, r
+
+
+def test_a_stopped_app_is_stopped_even_with_stop_timeout_0(hr):
+	hr.config("""
+	    [hookrun]
+	    stop_timeout = 0
+
+	    [start]
+	    exec = sh -c 'trap "exit 5" TERM; echo $$$$ > @D@/pid; kill -STOP $$$$; while :; do sleep 0.05; done'
+	    """)
+	run = hr.start("-c", hr.cfg)
+	pid = read_pid(hr, "pid", run)
+	assert wait_for(lambda: (proc_state(pid) or "") == "T"), run.err()
+	run.signal(signal.SIGTERM)
+	assert wait_for(lambda: run.poll() is not None, 15), run.err()
+	r = run.wait()
+	assert r.rc == 5, r
+
+
+def proc_state(pid):
+	st = proc_stat(pid)
+	return st[0] if st else None
