@@ -157,9 +157,10 @@ attempt_spawn(struct hook_run *hr)
 
 	hr->started = mono_now();
 	if (exports_open(&hr->exp, p) == -1) {
+		e = errno;
 		log_event(LOG_ERR, phase_name(pr->id), hr->hook->name, "hook_exec",
-		    -1, -1, "HOOKRUN_ENV_FILE: pipe: %s", strerror(errno));
-		hr->status = 126;
+		    -1, -1, "HOOKRUN_ENV_FILE: pipe: %s", strerror(e));
+		hr->status = spawn_exit_status("pipe", e);
 		attempt_end(hr);
 		return;
 	}

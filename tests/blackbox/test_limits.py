@@ -1,6 +1,7 @@
 # test_limits.py: hookrun short of descriptors: a clear error and its own
 # status (71, EX_OSERR), at start and while it runs, never libev's abort.
 
+import re
 import resource
 
 import pytest
@@ -74,6 +75,6 @@ def test_descriptors_running_out_mid_run_fail_the_hook_with_71(hr):
 	r = hr.run("-c", hr.cfg)
 	assert r.rc == 71, r
 	assert "squeeze: succeeded" in r.err, r
-	assert "next: pipe touch: Too many open files" in r.err, r
+	assert re.search(r"next: .*pipe.*: Too many open files", r.err), r
 	assert "next: failed with status 71" in r.err, r
 	assert not hr.exists("ran") and not hr.exists("app"), r
