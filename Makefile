@@ -10,9 +10,9 @@ CFLAGS	?= -O2 -g
 # Kept apart from CFLAGS, so that `make CFLAGS=...` adds to them.
 WFLAGS	 = -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Iinclude
-# libev and inih go into the binary (Debian ships both archives): two fewer
-# shared objects to load and relocate at each start, and less dirty memory.
-LDLIBS	+= -Wl,-Bstatic -lev -linih -Wl,-Bdynamic
+# libev, inih and c-ares go into the binary (Debian ships their archives):
+# fewer shared objects to load and relocate at each start, less dirty memory.
+LDLIBS	+= -Wl,-Bstatic -lev -linih -lcares -Wl,-Bdynamic
 
 VERSION	 = 0.1.0
 CPPFLAGS += -DHOOKRUN_VERSION=\"$(VERSION)\"
@@ -91,7 +91,7 @@ asan: $(PGLOCK)
 
 # A statically linked hookrun for scratch or distroless images.
 static:
-	$(MAKE) B=build-static LDFLAGS="-static" LDLIBS="-lev -linih" hookrun-static
+	$(MAKE) B=build-static LDFLAGS="-static" LDLIBS="-lev -linih -lcares" hookrun-static
 
 hookrun-static: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)

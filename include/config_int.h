@@ -16,7 +16,9 @@ enum key {
 	K_STRICT_PERMISSIONS, K_DEADLINE, K_ON_FAILURE, K_EXEC, K_SHELL,
 	K_RETRIES, K_RETRY_DELAY, K_LOCK, K_ONCE, K_LOCK_TIMEOUT, K_READY,
 	K_READY_TIMEOUT, K_STOP_SIGNAL, K_SUCCESS_STATUS, K_SIGNAL_GROUP,
-	K_USER, K_GROUP, K_WORKDIR, K_ENV, K_ENV_FILE, K_COUNT
+	K_USER, K_GROUP, K_WORKDIR, K_ENV, K_ENV_FILE, K_WAIT, K_HTTP_STATUS,
+	K_HEALTH, K_HEALTH_INTERVAL, K_HEALTH_TIMEOUT, K_HEALTH_RETRIES,
+	K_HEALTH_START_PERIOD, K_ON_UNHEALTHY, K_STATUS_FILE, K_COUNT
 };
 
 enum kind { S_BAD, S_HOOKRUN, S_PHASE, S_HOOK, S_START };
@@ -73,6 +75,7 @@ void	 section_begin(struct loader *ld, const char *name);
 
 /* confkeys.c: the key line ld->key = ld->value, in section s. */
 void	 key_apply(struct loader *ld, struct sect *s);
+const char *key_name(enum key k);
 
 /* confval.c: sets k from v, expanded (takes v); -1 with a reason in err. */
 int	 value_set(struct loader *ld, struct sect *s, enum key k, char *v,

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "lock.h"
 #include "output.h"
+#include "probe.h"
 #include "runtime.h"
 
 struct phase_run;
@@ -31,6 +32,9 @@ struct hook_run {
 	int			 lock_lost;	/* exec lock gone while it ran */
 	struct lock		 lock;		/* taken for each attempt */
 	struct output		 out;
+	int			 waiting;	/* wait =: its targets are polled */
+	struct probe_ctx	 wait_ctx;
+	struct probe_wait	 wait;
 };
 
 typedef void (*phase_done_fn)(struct phase_run *);

@@ -29,6 +29,12 @@ attempt_init(struct hook_run *hr)
 	hr->group.data = hr;
 }
 
+int
+attempt_busy(const struct hook_run *hr)
+{
+	return hr->pid != 0 || hr->waiting;
+}
+
 /* SIGTERM to the hook's group; SIGKILL follows after kill_timeout. */
 void
 attempt_term(struct hook_run *hr)
@@ -36,6 +42,10 @@ attempt_term(struct hook_run *hr)
 	struct runtime *rt = hr->pr->rt;
 	int64_t grace = rt->cfg->kill_timeout_ms;
 
+	if (hr->waiting) {		/* no process: the wait just ends */
+		hookwait_end(hr, hr->timed_out ? 124 : 128 + SIGTERM);
+		return;
+	}
 	hr->term_sent = 1;
 	kill(-hr->pid, SIGTERM);
 	ev_timer_stop(rt->loop, &hr->timer);
@@ -54,6 +64,10 @@ timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	if (hr->waiting) {
+		hookwait_timeout(hr);
+		return;
+	}
 	if (hr->pid == 0) {		/* the retry delay is over */
 		attempt_start(hr);
 		return;
@@ -143,6 +157,10 @@ attempt_spawn(struct hook_run *hr)
 	struct spawn_req req;
 	int fds[2], e;
 
+	if (hr->hook->wait != NULL) {
+		hookwait_start(hr);
+		return;
+	}
 	hr->started = mono_now();
 	if ((envp = env_hook(rt, hr->hook, hr->attempt, err, sizeof(err))) ==
 	    NULL) {
