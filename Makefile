@@ -76,8 +76,9 @@ unit: $(UNITBINS)
 golden: hookrun
 	tests/golden/run
 
-# The lock tests use hookrun-pglock, and skip its part where libpq is missing.
-blackbox: hookrun $(PGLOCK)
+# The lock tests use hookrun-pglock, and skip its part where libpq is missing;
+# the probe tests run hookrun-static in an empty root.
+blackbox: hookrun static $(PGLOCK)
 	HOOKRUN=$(CURDIR)/hookrun $(PYTHON) -m pytest -q -p no:cacheprovider tests/blackbox
 
 # The whole black-box suite again, against a build with ASan and UBSan.

@@ -86,6 +86,12 @@ void	 probe_start(struct probe *p, const struct probe_ctx *ctx,
 	    const struct probe_target *t, probe_fn cb, void *arg);
 /* Ends a try early: no callback comes. Safe on a probe that is not active. */
 void	 probe_stop(struct probe *p);
+/*
+ * What a try in progress is waiting for ("'db' does not resolve: no answer
+ * from DNS WHEN"); for one that has ended, why it failed.
+ */
+void	 probe_describe(const struct probe *p, const char *when, char *buf,
+	    size_t len);
 
 /* Polls targets, each with a short growing pause, until every one has answered once. */
 struct probe_wait;

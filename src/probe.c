@@ -111,30 +111,43 @@ note_addr(struct probe *p, const char *what)
 	note(p, "%s", what);
 }
 
+/* Where a try stands, for a timeout: "'db' does not resolve: no answer yet". */
+void
+probe_describe(const struct probe *p, const char *when, char *buf,
+    size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!p->active)
+		snprintf(buf, len, "%s", p->why[0] != '\0' ? p->why :
+		    "not tried yet");
+	else if (p->pid > 0)
+		snprintf(buf, len, "%s: still running %s", p->t->text, when);
+	else if (p->dns.req != NULL)
+		snprintf(buf, len, "'%s' does not resolve: no answer from DNS "
+		    "%s", p->t->host, when);
+	else if (p->fd >= 0 && p->t->kind == PROBE_HTTP && p->reqlen > 0)
+		snprintf(buf, len, "%s: no HTTP answer %s", p->t->text, when);
+	else if (p->fd >= 0 && p->ai < p->addrs.n)
+		snprintf(buf, len, "%s%s%s: no answer %s", p->why,
+		    p->ai > 0 ? ", " : ": ", hosts_text(&p->addrs, p->ai, a,
+		    sizeof(a)), when);
+	else
+		snprintf(buf, len, "%s: no answer %s", p->t->text, when);
+}
+
 static void
 timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct probe *p = w->data;
-	char d[32];
+	char d[32], when[48], why[sizeof(p->why)];
 
 	(void)loop;
 	(void)revents;
-	dur(p->ctx->timeout_ms, d, sizeof(d));
-	if (p->pid > 0)
-		fail(p, "%s: still running after %s: killed", p->t->text, d);
-	else if (p->dns.req != NULL)
-		fail(p, "'%s' does not resolve: no answer within %s",
-		    p->t->host, d);
-	else if (p->fd >= 0 && p->t->kind == PROBE_HTTP && p->reqlen > 0)
-		fail(p, "%s: no HTTP answer within %s", p->t->text, d);
-	else {
-		if (p->fd >= 0)
-			note_addr(p, "no answer");
-		else
-			note(p, ": no answer");
-		note(p, " within %s", d);
-		end(p, 0);
-	}
+	snprintf(when, sizeof(when), "within %s",
+	    dur(p->ctx->timeout_ms, d, sizeof(d)));
+	probe_describe(p, when, why, sizeof(why));
+	fail(p, "%s", why);
 }
 
 static void

@@ -108,6 +108,7 @@ void
 probe_wait_pending(const struct probe_wait *pw, char *buf, size_t len)
 {
 	const struct probe_wait_item *it;
+	char now[512];
 	size_t i, off = 0;
 
 	if (len > 0)
@@ -116,8 +117,11 @@ probe_wait_pending(const struct probe_wait *pw, char *buf, size_t len)
 		it = &pw->items[i];
 		if (it->done)
 			continue;
+		/* The last try that ended says more than one cut short. */
+		if (it->last[0] == '\0')
+			probe_describe(&it->p, "yet", now, sizeof(now));
 		off += (size_t)snprintf(buf + off, len - off, "%s%s: %s",
 		    off > 0 ? "; " : "", it->t->text, it->last[0] != '\0' ?
-		    it->last : "no answer yet");
+		    it->last : now);
 	}
 }

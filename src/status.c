@@ -272,6 +272,7 @@ status_exit(int status)
 	cur.hook[0] = '\0';
 	cur.app_pid = 0;
 	cur.ready = 0;
+	cur.health = STATUS_HEALTH_NONE;
 	cur.exit_status = status;
 	status_state(STATUS_EXITED);
 	status_write();
