@@ -77,7 +77,7 @@ put_codes(FILE *out, const char *indent, const struct probe_target *t)
 
 	for (c = HTTP_CODE_MIN; c <= HTTP_CODE_MAX; c++)
 		if (http_codes_has(&t->ok, c) && (c < 200 || c > 399)) {
-			fprintf(out, "%s%d", any ? " " : indent, c);
+			fprintf(out, "%s%d", any ? ", " : indent, c);
 			any = 1;
 		}
 	if (any)

@@ -122,7 +122,7 @@ probe_describe(const struct probe *p, const char *when, char *buf,
 		snprintf(buf, len, "%s", p->why[0] != '\0' ? p->why :
 		    "not tried yet");
 	else if (p->pid > 0)
-		snprintf(buf, len, "%s: still running %s", p->t->text, when);
+		snprintf(buf, len, "%s: not done %s", p->t->text, when);
 	else if (p->dns.req != NULL)
 		snprintf(buf, len, "'%s' does not resolve: no answer from DNS "
 		    "%s", p->t->host, when);
@@ -147,7 +147,7 @@ timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	snprintf(when, sizeof(when), "within %s",
 	    dur(p->ctx->timeout_ms, d, sizeof(d)));
 	probe_describe(p, when, why, sizeof(why));
-	fail(p, "%s", why);
+	fail(p, "%s%s", why, p->pid > 0 ? ": killed" : "");
 }
 
 static void
