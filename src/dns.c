@@ -23,6 +23,7 @@ struct dns_sock {
 static ares_channel	 channel;
 static struct ev_loop	*chan_loop;
 static size_t		 pending;	/* queries c-ares has yet to answer */
+static size_t		 live;		/* of those, the ones not cancelled */
 static int		 in_ares;	/* inside c-ares: its channel must stay */
 static ev_timer		 timer;		/* c-ares' next timeout */
 static struct dns_sock	*socks;
@@ -64,11 +65,15 @@ channel_close(void)
 	sock_free_all();
 }
 
-/* No query pending, and not inside c-ares: nothing stays open. */
+/*
+ * No query anyone waits for, and not inside c-ares: nothing stays open, not
+ * even for the answers to cancelled queries (a probe cut short by its hook's
+ * timeout), which would keep c-ares' retry timers going for nothing.
+ */
 static void
 channel_idle(void)
 {
-	if (pending == 0 && in_ares == 0)
+	if (live == 0 && in_ares == 0)
 		channel_close();
 }
 
@@ -202,18 +207,20 @@ addrinfo_cb(void *arg, int status, int timeouts, struct ares_addrinfo *res)
 	struct hosts h;
 	dns_fn cb = r->cb;
 	void *cbarg = r->arg;
-	int live = r->q != NULL && !closing;
+	int wanted = r->q != NULL && !closing;
 
 	(void)timeouts;
 	pending--;
+	if (live > 0 && r->q != NULL)
+		live--;
 	if (r->q != NULL)
 		r->q->req = NULL;
-	if (live)
+	if (wanted)
 		hosts_from(&h, status == ARES_SUCCESS ? res : NULL, r->port);
 	free(r);
 	if (res != NULL)
 		ares_freeaddrinfo(res);
-	if (!live)
+	if (!wanted)
 		return;
 	if (h.n > 0)
 		cb(cbarg, &h, NULL);
@@ -250,6 +257,7 @@ dns_resolve(struct dns_query *q, struct ev_loop *loop, const char *host,
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	pending++;
+	live++;
 	in_ares++;
 	ares_getaddrinfo(channel, host, NULL, &hints, addrinfo_cb, r);
 	in_ares--;
@@ -263,6 +271,8 @@ dns_cancel(struct dns_query *q)
 	if (q->req != NULL) {
 		q->req->q = NULL;
 		q->req = NULL;
+		live--;
+		channel_idle();
 	}
 }
 
