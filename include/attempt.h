@@ -14,11 +14,6 @@ void	 attempt_log(struct hook_run *hr, int64_t ms);
 /* 1 while the attempt runs: its process, or its wait = polling. */
 int	 attempt_busy(const struct hook_run *hr);
 
-/* hookwait.c: a wait = hook's attempt, in place of a process. */
-void	 hookwait_start(struct hook_run *hr);	/* attempt_end follows */
-void	 hookwait_timeout(struct hook_run *hr);	/* its timeout: 124 */
-void	 hookwait_end(struct hook_run *hr, int status);
-
 /* phase.c */
 void	 attempt_start(struct hook_run *hr);	/* an attempt (again): lock, then spawn */
 void	 attempt_end(struct hook_run *hr);	/* its result is known */

@@ -1,5 +1,5 @@
 /* config_int.h: what the files of the config module share while a file loads */
-/* (config.c, confread.c, confsect.c, confkeys.c, confval.c, conffinish.c). */
+/* (config.c, confread.c, confsect.c, confkeys.c, confval.c, confprobe.c, conffinish.c). */
 #ifndef HOOKRUN_CONFIG_INT_H
 #define HOOKRUN_CONFIG_INT_H
 
@@ -75,11 +75,14 @@ void	 section_begin(struct loader *ld, const char *name);
 
 /* confkeys.c: the key line ld->key = ld->value, in section s. */
 void	 key_apply(struct loader *ld, struct sect *s);
-const char *key_name(enum key k);
 
 /* confval.c: sets k from v, expanded (takes v); -1 with a reason in err. */
 int	 value_set(struct loader *ld, struct sect *s, enum key k, char *v,
 	    char *err, size_t len);
+
+/* confprobe.c: wait, http_status, health and its timings, from v (not taken). */
+int	 conf_probe_set(struct sect *s, enum key k, const char *v, char *err,
+	    size_t len);
 
 /* conffinish.c: what needs the whole file: defaults, argv, users, checks. */
 void	 config_finish(struct loader *ld, char *const *app_argv);

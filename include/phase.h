@@ -7,8 +7,8 @@
 
 #include "config.h"
 #include "lock.h"
+#include "hookwait.h"
 #include "output.h"
-#include "probe.h"
 #include "runtime.h"
 
 struct phase_run;
@@ -33,8 +33,7 @@ struct hook_run {
 	struct lock		 lock;		/* taken for each attempt */
 	struct output		 out;
 	int			 waiting;	/* wait =: its targets are polled */
-	struct probe_ctx	 wait_ctx;
-	struct probe_wait	 wait;
+	struct hookwait		 wait;
 };
 
 typedef void (*phase_done_fn)(struct phase_run *);

@@ -57,6 +57,7 @@ struct probe {
 	const struct probe_target *t;
 	probe_fn		 cb;
 	void			*arg;
+	void			(*finish)(struct probe *, int ok); /* probe.c's end */
 	int			 active;
 	ev_tstamp		 deadline;	/* of the whole try; 0: none */
 	ev_timer		 timer;		/* the deadline */

@@ -123,18 +123,24 @@ hook_finish(struct loader *ld, const struct sect *s)
 static void
 app_health_finish(struct loader *ld, const struct sect *s, struct app *a)
 {
-	static const enum key k[] = {
-		K_HEALTH_INTERVAL, K_HEALTH_TIMEOUT, K_HEALTH_RETRIES,
-		K_HEALTH_START_PERIOD, K_ON_UNHEALTHY
+	static const struct {
+		enum key	 k;
+		const char	*name;
+	} k[] = {
+		{ K_HEALTH_INTERVAL, "health_interval" },
+		{ K_HEALTH_TIMEOUT, "health_timeout" },
+		{ K_HEALTH_RETRIES, "health_retries" },
+		{ K_HEALTH_START_PERIOD, "health_start_period" },
+		{ K_ON_UNHEALTHY, "on_unhealthy" }
 	};
 	struct probe_target both[2];
 	size_t i;
 
 	if (s->keyline[K_HEALTH] == 0)
 		for (i = 0; i < sizeof(k) / sizeof(k[0]); i++)
-			if (s->keyline[k[i]] != 0)
-				ld_err(ld, s->keyline[k[i]], "%s needs health "
-				    "in [%s]", key_name(k[i]), s->name);
+			if (s->keyline[k[i].k] != 0)
+				ld_err(ld, s->keyline[k[i].k], "%s needs health "
+				    "in [%s]", k[i].name, s->name);
 	both[0] = a->ready_probe;
 	both[1] = a->health;
 	http_ok_apply(ld, s, &a->http_ok, both, 2);

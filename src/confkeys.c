@@ -56,12 +56,6 @@ static const struct {
 	[K_STATUS_FILE] = { "status_file", G },
 };
 
-const char *
-key_name(enum key k)
-{
-	return (unsigned)k < K_COUNT ? keys[k].name : "?";
-}
-
 static const char *
 env_lookup(const char *name, void *arg)
 {

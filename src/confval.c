@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "config_int.h"
-#include "http.h"
 #include "parse.h"
 #include "probe.h"
 
@@ -135,54 +134,6 @@ set_ready(struct app *a, const char *v, char *err, size_t len)
 	default:
 		break;
 	}
-	return 0;
-}
-
-/*
- * wait = TARGET...: split like exec, so that a target with blanks is
- * quoted: wait = tcp:db:5432 'exec:pg_isready -h db'.
- */
-static int
-set_wait(struct hook *h, const char *v, char *err, size_t len)
-{
-	struct probe_target *t;
-	char **words, e[400];
-	int n, i;
-
-	if (parse_argv(v, &words, &n, err, len) == -1)
-		return -1;
-	if ((t = calloc((size_t)n, sizeof(*t))) == NULL) {
-		argv_free(words);
-		snprintf(err, len, "out of memory");
-		return -1;
-	}
-	for (i = 0; i < n; i++)
-		if (probe_parse(words[i], &t[i], e, sizeof(e)) == -1) {
-			snprintf(err, len, "%s", e);
-			probe_targets_free(t, (size_t)i);
-			argv_free(words);
-			return -1;
-		}
-	argv_free(words);
-	probe_targets_free(h->wait, h->nwait);
-	h->wait = t;
-	h->nwait = (size_t)n;
-	return 0;
-}
-
-/* A duration that must not be 0. */
-static int
-set_period(const char *v, int64_t *ms, char *err, size_t len)
-{
-	int64_t d;
-
-	if (parse_duration(v, &d, err, len) == -1)
-		return -1;
-	if (d == 0) {
-		snprintf(err, len, "must be more than 0");
-		return -1;
-	}
-	*ms = d;
 	return 0;
 }
 
@@ -340,32 +291,13 @@ value_set(struct loader *ld, struct sect *s, enum key k, char *v, char *err,
 		slot = &pr->exec;
 		break;
 	case K_WAIT:
-		r = set_wait(h, v, err, len);
-		break;
 	case K_HTTP_STATUS:
-		r = http_codes_parse(v, h != NULL ? &h->http_ok :
-		    &s->app->http_ok, err, len);
-		break;
 	case K_HEALTH:
-		probe_target_free(&s->app->health);
-		r = probe_parse(v, &s->app->health, err, len);
-		break;
 	case K_HEALTH_INTERVAL:
-		r = set_period(v, &s->app->health_interval_ms, err, len);
-		break;
 	case K_HEALTH_TIMEOUT:
-		r = set_period(v, &s->app->health_timeout_ms, err, len);
-		break;
 	case K_HEALTH_START_PERIOD:
-		r = parse_duration(v, &s->app->health_start_period_ms, err,
-		    len);
-		break;
 	case K_HEALTH_RETRIES:
-		if ((r = parse_uint(v, 1000000, &s->app->health_retries, err,
-		    len)) == 0 && s->app->health_retries == 0) {
-			snprintf(err, len, "must be 1 or more");
-			r = -1;
-		}
+		r = conf_probe_set(s, k, v, err, len);
 		break;
 	case K_ON_UNHEALTHY:
 		if ((r = set_word(v, unhealthy, &w, err, len)) == 0)

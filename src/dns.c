@@ -9,7 +9,7 @@
 #include "dns.h"
 
 struct dns_req {
-	struct dns_query	*q;	/* NULL: cancelled; freed when c-ares answers */
+	struct dns_query	*q;	/* NULL: cancelled (freed on c-ares' answer) */
 	dns_fn			 cb;
 	void			*arg;
 	int			 port;
@@ -24,7 +24,7 @@ static ares_channel	 channel;
 static struct ev_loop	*chan_loop;
 static size_t		 pending;	/* queries c-ares has yet to answer */
 static size_t		 live;		/* of those, the ones not cancelled */
-static int		 in_ares;	/* inside c-ares: its channel must stay */
+static int		 in_ares;	/* inside c-ares: the channel must stay */
 static ev_timer		 timer;		/* c-ares' next timeout */
 static struct dns_sock	*socks;
 static int		 lib_ready;

@@ -1,17 +1,19 @@
 /* hookwait.c: a wait = hook's attempt: no process is run; it succeeds once each of its targets has answered. */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "attempt.h"
+#include "hookwait.h"
 #include "log.h"
 #include "notify.h"
 #include "parse.h"
 
 static void
-wait_done(void *arg)
+all_answered(void *arg)
 {
-	hookwait_end(arg, 0);
+	struct hookwait *w = arg;
+
+	hookwait_stop(w);
+	w->done(w->arg, 0);
 }
 
 /* "tcp:db:5432, http://auth:8080/health" for messages. */
@@ -26,65 +28,54 @@ targets_text(const struct hook *h, char *buf, size_t len)
 		    i > 0 ? ", " : "", h->wait[i].text);
 }
 
-void
-hookwait_start(struct hook_run *hr)
+int
+hookwait_start(struct hookwait *w, struct runtime *rt, const char *phase,
+    const struct hook *h, long attempt, hookwait_fn done, void *arg)
 {
-	struct phase_run *pr = hr->pr;
-	struct runtime *rt = pr->rt;
-	const struct hook *h = hr->hook;
-	struct probe_ctx *c = &hr->wait_ctx;
+	struct probe_ctx *c = &w->ctx;
 	char what[512];
 
-	hr->started = mono_now();
+	memset(w, 0, sizeof(*w));
+	w->hook = h;
+	w->done = done;
+	w->arg = arg;
 	c->rt = rt;
-	c->phase = phase_name(pr->id);
+	c->phase = phase;
 	c->name = h->name;
-	c->proc = &h->proc;		/* exec: targets run as the hook would */
+	c->proc = &h->proc;	/* exec: targets run as the hook would */
 	c->workdir = h->proc.workdir;
 	c->timeout_ms = PROBE_TRY_TIMEOUT_MS;
 	c->timeout_exec = 0;
 	if (h->timeout_ms > 0)
 		notify_extend(h->timeout_ms);
-	notify_send("STATUS=%s: %s: waiting (attempt %ld)", c->phase, h->name,
-	    hr->attempt);
-	if (probe_wait_start(&hr->wait, c, h->wait, h->nwait, 1, wait_done,
-	    hr) == -1) {
-		log_event(LOG_ERR, c->phase, h->name, "hook_exec", -1, -1,
-		    "cannot wait: %s", strerror(errno));
-		hr->status = 70;
-		attempt_end(hr);
-		return;
-	}
-	hr->waiting = 1;
-	if (h->timeout_ms > 0) {
-		ev_timer_set(&hr->timer, (ev_tstamp)h->timeout_ms / 1000., 0.);
-		ev_timer_start(rt->loop, &hr->timer);
-	}
+	notify_send("STATUS=%s: %s: waiting (attempt %ld)", phase, h->name,
+	    attempt);
+	if (probe_wait_start(&w->pw, c, h->wait, h->nwait, 1, all_answered,
+	    w) == -1)
+		return -1;
+	w->active = 1;
 	targets_text(h, what, sizeof(what));
-	log_event(LOG_INFO, c->phase, h->name, "hook_start", -1, -1,
-	    "waiting for %s (attempt %ld)", what, hr->attempt);
+	log_event(LOG_INFO, phase, h->name, "hook_start", -1, -1,
+	    "waiting for %s (attempt %ld)", what, attempt);
+	return 0;
 }
 
-/* The hook's timeout: says what did not answer, and why, then 124. */
 void
-hookwait_timeout(struct hook_run *hr)
+hookwait_timeout(struct hookwait *w)
 {
 	char d[32], why[1024];
 
-	hr->timed_out = 1;
-	format_duration(hr->hook->timeout_ms, d, sizeof(d));
-	probe_wait_pending(&hr->wait, why, sizeof(why));
-	log_event(LOG_ERR, phase_name(hr->pr->id), hr->hook->name,
-	    "hook_timeout", -1, -1, "timed out after %s waiting for %s", d,
-	    why);
-	hookwait_end(hr, 124);
+	format_duration(w->hook->timeout_ms, d, sizeof(d));
+	probe_wait_pending(&w->pw, why, sizeof(why));
+	log_event(LOG_ERR, w->ctx.phase, w->hook->name, "hook_timeout", -1,
+	    -1, "timed out after %s waiting for %s", d, why);
+	hookwait_stop(w);
 }
 
 void
-hookwait_end(struct hook_run *hr, int status)
+hookwait_stop(struct hookwait *w)
 {
-	probe_wait_stop(&hr->wait);
-	hr->waiting = 0;
-	hr->status = status;
-	attempt_end(hr);
+	if (w->active)
+		probe_wait_stop(&w->pw);
+	w->active = 0;
 }

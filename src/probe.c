@@ -1,4 +1,4 @@
-/* probe.c: one try of one probe: resolve, connect to each address in turn, for http a GET and its status; exec: a command. */
+/* probe.c: one try of one probe: resolve, connect to each address in turn (the GET is probehttp.c's, exec: probeexec.c's). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
@@ -13,16 +13,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "env.h"
 #include "parse.h"
-#include "path.h"
 #include "probe.h"
-#include "spawn.h"
+#include "probe_int.h"
 
 static void	 connect_next(struct probe *);
 
 static struct ev_loop *
-loop_of(const struct probe *p)
+probe_loop(const struct probe *p)
 {
 	return p->ctx->rt->loop;
 }
@@ -31,7 +29,7 @@ static void
 close_fd(struct probe *p)
 {
 	if (p->fd >= 0) {
-		ev_io_stop(loop_of(p), &p->io);
+		ev_io_stop(probe_loop(p), &p->io);
 		close(p->fd);
 		p->fd = -1;
 	}
@@ -41,7 +39,7 @@ close_fd(struct probe *p)
 static void
 quiet(struct probe *p)
 {
-	struct ev_loop *loop = loop_of(p);
+	struct ev_loop *loop = probe_loop(p);
 
 	p->active = 0;
 	ev_timer_stop(loop, &p->timer);
@@ -57,7 +55,7 @@ quiet(struct probe *p)
 }
 
 static void
-end(struct probe *p, int ok)
+probe_end(struct probe *p, int ok)
 {
 	if (!p->active)
 		return;
@@ -68,14 +66,14 @@ end(struct probe *p, int ok)
 }
 
 static void __attribute__((format(printf, 2, 3)))
-fail(struct probe *p, const char *fmt, ...)
+probe_fail(struct probe *p, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(p->why, sizeof(p->why), fmt, ap);
 	va_end(ap);
-	end(p, 0);
+	probe_end(p, 0);
 }
 
 /* Appends to why, for the addresses tried one after the other. */
@@ -147,76 +145,18 @@ timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	snprintf(when, sizeof(when), "within %s",
 	    dur(p->ctx->timeout_ms, d, sizeof(d)));
 	probe_describe(p, when, why, sizeof(why));
-	fail(p, "%s%s", why, p->pid > 0 ? ": killed" : "");
-}
-
-static void
-answer_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct probe *p = w->data;
-	ssize_t n;
-	int code = 0, r;
-
-	(void)loop;
-	(void)revents;
-	if (revents & EV_WRITE) {
-		n = write(p->fd, p->req + p->reqoff, p->reqlen - p->reqoff);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		if (n < 0) {
-			fail(p, "%s: send: %s", p->t->text, strerror(errno));
-			return;
-		}
-		if ((p->reqoff += (size_t)n) < p->reqlen)
-			return;
-		ev_io_stop(loop_of(p), &p->io);
-		ev_io_set(&p->io, p->fd, EV_READ);
-		ev_io_start(loop_of(p), &p->io);
-		return;
-	}
-	n = read(p->fd, p->head + p->headlen, sizeof(p->head) - p->headlen);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n < 0) {
-		fail(p, "%s: %s", p->t->text, strerror(errno));
-		return;
-	}
-	p->headlen += (size_t)n;
-	r = http_status_line(p->head, p->headlen, &code);
-	if (r == 0 && n > 0 && p->headlen < sizeof(p->head))
-		return;
-	if (r == 1 && http_status_ok(&p->t->ok, code))
-		end(p, 1);
-	else if (r == 1)
-		fail(p, "%s: HTTP status %d", p->t->text, code);
-	else if (p->headlen == 0)
-		fail(p, "%s: connection closed without an answer", p->t->text);
-	else
-		fail(p, "%s: the answer is not HTTP", p->t->text);
+	probe_fail(p, "%s%s", why, p->pid > 0 ? ": killed" : "");
 }
 
 /* Connected: tcp: and unix: are done; http sends its GET. */
 static void
 connected(struct probe *p)
 {
-	int n;
-
-	ev_timer_stop(loop_of(p), &p->step);
-	if (p->t->kind != PROBE_HTTP) {
-		end(p, 1);
-		return;
-	}
-	if ((n = http_request(p->t, p->req, sizeof(p->req))) < 0) {
-		fail(p, "%s: the request is too long", p->t->text);
-		return;
-	}
-	p->reqlen = (size_t)n;
-	p->reqoff = 0;
-	p->headlen = 0;
-	ev_io_stop(loop_of(p), &p->io);
-	ev_io_init(&p->io, answer_cb, p->fd, EV_WRITE);
-	p->io.data = p;
-	ev_io_start(loop_of(p), &p->io);
+	ev_timer_stop(probe_loop(p), &p->step);
+	if (p->t->kind == PROBE_HTTP)
+		probe_http(p);
+	else
+		probe_end(p, 1);
 }
 
 static void
@@ -262,7 +202,7 @@ step_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 connect_next(struct probe *p)
 {
-	struct ev_loop *loop = loop_of(p);
+	struct ev_loop *loop = probe_loop(p);
 	struct sockaddr_storage *ss;
 	ev_tstamp left;
 
@@ -294,7 +234,7 @@ connect_next(struct probe *p)
 		note_addr(p, strerror(errno));
 		close_fd(p);
 	}
-	end(p, 0);
+	probe_end(p, 0);
 }
 
 static void
@@ -303,7 +243,7 @@ dns_cb(void *arg, const struct hosts *h, const char *err)
 	struct probe *p = arg;
 
 	if (h == NULL) {
-		fail(p, "'%s' does not resolve (%s)", p->t->host, err);
+		probe_fail(p, "'%s' does not resolve (%s)", p->t->host, err);
 		return;
 	}
 	p->addrs = *h;
@@ -328,79 +268,10 @@ unix_connect(struct probe *p)
 	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n +
 	    (p->t->path[0] != '@'))) == -1) {
 		/* EAGAIN: the listener's backlog is full: not up yet. */
-		fail(p, "connect %s: %s", p->t->path, strerror(errno));
+		probe_fail(p, "connect %s: %s", p->t->path, strerror(errno));
 		return;
 	}
-	end(p, 1);
-}
-
-static void
-exec_cb(struct ev_loop *loop, ev_child *w, int revents)
-{
-	struct probe *p = w->data;
-	int st = w->rstatus;
-
-	(void)revents;
-	ev_child_stop(loop, w);
-	output_finish(loop, &p->out);
-	p->pid = 0;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		end(p, 1);
-	else if (WIFEXITED(st))
-		fail(p, "%s: exited with status %d", p->t->argv[0],
-		    WEXITSTATUS(st));
-	else
-		fail(p, "%s: killed by signal %s", p->t->argv[0],
-		    WIFSIGNALED(st) ? signal_name(WTERMSIG(st)) : "?");
-}
-
-/* exec:COMMAND, in the context's workdir, as its user, with its env. */
-static void
-exec_start(struct probe *p)
-{
-	const struct probe_ctx *c = p->ctx;
-	struct proc none;
-	struct spawn_req req;
-	char path[PATH_MAX], err[256], **envp;
-	const char *step = "exec";
-	int fds[2], e;
-
-	memset(&none, 0, sizeof(none));
-	if ((e = path_resolve_at(c->workdir, p->t->argv[0], path,
-	    sizeof(path))) != 0) {
-		fail(p, "exec %s: %s", p->t->argv[0], strerror(e));
-		return;
-	}
-	if ((envp = env_build(c->rt, c->proc != NULL ? c->proc : &none, NULL,
-	    err, sizeof(err))) == NULL) {
-		fail(p, "%s", err);
-		return;
-	}
-	if (output_open(&p->out, c->phase, c->name, fds) == -1) {
-		e = errno;
-		env_free(envp);
-		fail(p, "pipe: %s", strerror(e));
-		return;
-	}
-	spawn_req_init(&req, path, p->t->argv, envp, c->proc);
-	req.workdir = c->workdir;
-	req.fd_out = fds[0];
-	req.fd_err = fds[1];
-	req.pdeathsig = SIGKILL;
-	p->pid = spawn_process(&req, &e, &step);
-	close(fds[0]);
-	close(fds[1]);
-	env_free(envp);
-	if (p->pid == -1) {
-		p->pid = 0;
-		output_finish(loop_of(p), &p->out);
-		fail(p, "%s %s: %s", step, p->t->argv[0], strerror(e));
-		return;
-	}
-	ev_child_init(&p->child, exec_cb, p->pid, 0);
-	p->child.data = p;
-	ev_child_start(loop_of(p), &p->child);
-	output_start(loop_of(p), &p->out);
+	probe_end(p, 1);
 }
 
 /* From the loop, so that the callback never comes from probe_start. */
@@ -414,7 +285,7 @@ kick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_timer_stop(loop, w);
 	switch (t->kind) {
 	case PROBE_EXEC:
-		exec_start(p);
+		probe_exec(p);
 		break;
 	case PROBE_UNIX:
 		unix_connect(p);
@@ -444,6 +315,7 @@ probe_start(struct probe *p, const struct probe_ctx *ctx,
 	p->t = t;
 	p->cb = cb;
 	p->arg = arg;
+	p->finish = probe_end;
 	p->active = 1;
 	p->fd = -1;
 	p->pid = 0;
@@ -457,7 +329,8 @@ probe_start(struct probe *p, const struct probe_ctx *ctx,
 	ev_timer_init(&p->step, kick_cb, 0., 0.);
 	p->step.data = p;
 	p->deadline = 0;
-	if (ctx->timeout_ms > 0 && (t->kind != PROBE_EXEC || ctx->timeout_exec)) {
+	if (ctx->timeout_ms > 0 &&
+	    (t->kind != PROBE_EXEC || ctx->timeout_exec)) {
 		p->deadline = ev_now(loop) + (ev_tstamp)ctx->timeout_ms / 1000.;
 		ev_timer_set(&p->timer, (ev_tstamp)ctx->timeout_ms / 1000., 0.);
 		ev_timer_start(loop, &p->timer);

@@ -165,8 +165,9 @@ writer_gone(const struct status_info *si)
 		return 0;
 	link[n] = '\0';
 	snprintf(want, sizeof(want), "pid:[%lu]", si->pidns);
+	/* In another PID namespace, its pid means nothing here. */
 	if (strcmp(link, want) != 0)
-		return 0;	/* another PID namespace: its pid means nothing here */
+		return 0;
 	return kill((pid_t)si->pid, 0) == -1 && errno == ESRCH;
 }
 
