@@ -10,9 +10,9 @@ CFLAGS	?= -O2 -g
 # Kept apart from CFLAGS, so that `make CFLAGS=...` adds to them.
 WFLAGS	 = -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Iinclude
-# libev and inih go into the binary (Debian ships both archives): two fewer
-# shared objects to load and relocate at each start, and less dirty memory.
-LDLIBS	+= -Wl,-Bstatic -lev -linih -Wl,-Bdynamic
+# libev, inih and c-ares go into the binary (Debian ships their archives):
+# fewer shared objects to load and relocate at each start, less dirty memory.
+LDLIBS	+= -Wl,-Bstatic -lev -linih -lcares -Wl,-Bdynamic
 
 VERSION	 = 0.1.0
 CPPFLAGS += -DHOOKRUN_VERSION=\"$(VERSION)\"
@@ -77,8 +77,9 @@ unit: $(UNITBINS)
 golden: hookrun
 	tests/golden/run
 
-# The lock tests use hookrun-pglock, and skip its part where libpq is missing.
-blackbox: hookrun $(PGLOCK)
+# The lock tests use hookrun-pglock, and skip its part where libpq is missing;
+# the probe tests run hookrun-static in an empty root.
+blackbox: hookrun static $(PGLOCK)
 	HOOKRUN=$(CURDIR)/hookrun $(PYTHON) -m pytest -q -p no:cacheprovider tests/blackbox
 
 # The whole black-box suite again, against a build with ASan and UBSan.
@@ -115,7 +116,7 @@ $(FZ)/fuzz_parse: tests/fuzz/fuzz_parse.c $(PARSEOBJS)
 
 # A statically linked hookrun for scratch or distroless images.
 static:
-	$(MAKE) B=build-static LDFLAGS="-static" LDLIBS="-lev -linih" hookrun-static
+	$(MAKE) B=build-static LDFLAGS="-static" LDLIBS="-lev -linih -lcares" hookrun-static
 
 hookrun-static: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)

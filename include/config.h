@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "target.h"
+
 enum phase_id {
 	PHASE_PRE_START,
 	PHASE_START,
@@ -18,8 +20,10 @@ enum phase_id {
 enum on_failure { ON_FAILURE_ABORT, ON_FAILURE_IGNORE };
 enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS };
 enum ready_kind {
-	READY_NONE, READY_NOTIFY, READY_FD, READY_TCP, READY_EXEC, READY_DELAY
+	READY_NONE, READY_NOTIFY, READY_FD, READY_TCP, READY_EXEC, READY_DELAY,
+	READY_HTTP, READY_UNIX
 };
+enum on_unhealthy { UNHEALTHY_RESTART, UNHEALTHY_STOP, UNHEALTHY_IGNORE };
 
 /* What a hook and the app share: the command and how it is run. */
 struct proc {
@@ -59,6 +63,9 @@ struct hook {
 	char		**lock_argv;	/* lock = exec:COMMAND, split; else NULL */
 	char		**exports;	/* exports = KEY...; NULL: the default */
 	size_t		  nexports;
+	struct probe_target *wait;	/* wait = targets: no process is run */
+	size_t		  nwait;
+	struct http_codes http_ok;	/* http_status = */
 };
 
 /* A hooks_dir file that was not made a hook, and why (for the plan). */
@@ -85,16 +92,21 @@ struct app {
 	int		  line;		/* of [start]; 0 when absent */
 	int		  from_cmdline;	/* argv came from the command line */
 	enum ready_kind	  ready;
-	char		 *ready_arg;	/* fd number, host:port, command, duration text */
-	char		**ready_argv;	/* READY_EXEC: the command, split like exec */
-	char		 *ready_host;	/* READY_TCP: without [] around an IPv6 address */
-	char		 *ready_port;	/* READY_TCP: decimal */
+	char		 *ready_arg;	/* the value after "fd:", "delay:", "tcp:"... */
+	struct probe_target ready_probe; /* READY_TCP, _HTTP, _UNIX, _EXEC */
 	int		  ready_fd;	/* READY_FD */
 	int64_t		  ready_delay_ms; /* READY_DELAY */
 	int64_t		  ready_timeout_ms;
 	int		  stop_signal;	/* 0: the signal hookrun received (TERM if none) */
 	unsigned char	  success_status[256];
 	int		  signal_group;
+	struct probe_target health;	/* health =; text NULL: none */
+	int64_t		  health_interval_ms;
+	int64_t		  health_timeout_ms;
+	long		  health_retries;
+	int64_t		  health_start_period_ms;
+	enum on_unhealthy on_unhealthy;
+	struct http_codes http_ok;	/* http_status = */
 };
 
 struct config {
@@ -112,12 +124,15 @@ struct config {
 	int64_t		  restart_window_ms;
 	int		  log_json;
 	int		  log_json_set;	/* log_format given in the file */
+	char		 *status_file;	/* NULL: none */
+	int		  status_file_set; /* set in the file (not the default) */
 	struct phase	  phases[PHASE_COUNT];
 	struct app	  app;
 };
 
 #define CONFIG_DEFAULT_FILE	"/etc/hookrun/hookrun.ini"
 #define CONFIG_DEFAULT_HOOKS_DIR "/etc/hookrun/hooks.d"
+#define CONFIG_DEFAULT_STATUS_FILE "/run/hookrun/status"
 
 /*
  * Loads path into cfg. explicit: the path was named with -c (a missing file

@@ -1,5 +1,5 @@
 /* config_int.h: what the files of the config module share while a file loads */
-/* (config.c, confread.c, confsect.c, confkeys.c, confval.c, conffinish.c). */
+/* (config.c, confread.c, confsect.c, confkeys.c, confval.c, confprobe.c, conffinish.c). */
 #ifndef HOOKRUN_CONFIG_INT_H
 #define HOOKRUN_CONFIG_INT_H
 
@@ -16,7 +16,10 @@ enum key {
 	K_STRICT_PERMISSIONS, K_DEADLINE, K_ON_FAILURE, K_EXEC, K_SHELL,
 	K_RETRIES, K_RETRY_DELAY, K_LOCK, K_ONCE, K_LOCK_TIMEOUT, K_READY,
 	K_READY_TIMEOUT, K_STOP_SIGNAL, K_SUCCESS_STATUS, K_SIGNAL_GROUP,
-	K_USER, K_GROUP, K_WORKDIR, K_ENV, K_ENV_FILE, K_EXPORTS, K_COUNT
+	K_USER, K_GROUP, K_WORKDIR, K_ENV, K_ENV_FILE, K_EXPORTS, K_WAIT,
+	K_HTTP_STATUS, K_HEALTH, K_HEALTH_INTERVAL, K_HEALTH_TIMEOUT,
+	K_HEALTH_RETRIES, K_HEALTH_START_PERIOD, K_ON_UNHEALTHY, K_STATUS_FILE,
+	K_COUNT
 };
 
 enum kind { S_BAD, S_HOOKRUN, S_PHASE, S_HOOK, S_START };
@@ -78,6 +81,10 @@ void	 key_apply(struct loader *ld, struct sect *s);
 /* confval.c: sets k from v, expanded (takes v); -1 with a reason in err. */
 int	 value_set(struct loader *ld, struct sect *s, enum key k, char *v,
 	    char *err, size_t len);
+
+/* confprobe.c: wait, http_status, health and its timings, from v (not taken). */
+int	 conf_probe_set(struct sect *s, enum key k, const char *v, char *err,
+	    size_t len);
 
 /* conffinish.c: what needs the whole file: defaults, argv, users, checks. */
 void	 config_finish(struct loader *ld, char *const *app_argv);

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "exports.h"
 #include "lock.h"
+#include "hookwait.h"
 #include "output.h"
 #include "runtime.h"
 
@@ -33,6 +34,8 @@ struct hook_run {
 	struct lock		 lock;		/* taken for each attempt */
 	struct output		 out;
 	struct exports		 exp;		/* this attempt's HOOKRUN_ENV_FILE */
+	int			 waiting;	/* wait =: its targets are polled */
+	struct hookwait		 wait;
 };
 
 typedef void (*phase_done_fn)(struct phase_run *);

@@ -12,4 +12,17 @@
  */
 int	 plan_print(FILE *out, const struct config *cfg, int only);
 
+/*
+ * planprobe.c: a probe's detail lines, each starting with indent: whether
+ * its host resolves now (hosts file, then DNS), the HTTP statuses it takes,
+ * an exec: command's path (an error when missing). Return the errors.
+ */
+int	 plan_probe_detail(FILE *out, const char *indent,
+	    const struct probe_target *t, const char *phase, const char *hook,
+	    const char *workdir);
+/* A wait = hook's targets. */
+int	 plan_wait(FILE *out, const struct hook *h, const char *phase);
+/* [start] health and its settings. */
+int	 plan_health(FILE *out, const struct app *a);
+
 #endif

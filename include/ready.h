@@ -1,4 +1,4 @@
-/* ready.h: is the app ready? none, notify, fd:N, tcp:HOST:PORT, exec:COMMAND, delay:D, within ready_timeout. */
+/* ready.h: is the app ready? none, notify, fd:N, delay:D or a probe, within ready_timeout. */
 #ifndef HOOKRUN_READY_H
 #define HOOKRUN_READY_H
 
@@ -6,8 +6,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#include "hosts.h"
-#include "output.h"
+#include "probe.h"
 #include "runtime.h"
 
 /* ok: 1 ready, 0 not ready within ready_timeout. */
@@ -19,17 +18,13 @@ struct ready {
 	void		*arg;
 	int		 waiting;
 	ev_timer	 timeout;	/* ready_timeout */
-	ev_timer	 retry;		/* delay, or the pause between probes */
-	double		 backoff;	/* the next pause, s */
-	ev_io		 io;		/* fd:N pipe, or a tcp connect */
+	ev_timer	 retry;		/* delay, or none's start */
+	ev_io		 io;		/* fd:N pipe */
 	int		 fd;
-	pid_t		 probe;		/* exec: the running probe */
-	ev_child	 probe_child;
-	struct output	 probe_out;
 	char		 pipebuf[64];
 	int		 child_fd;	/* fd:N: the end the app gets */
-	struct hosts	 hosts;		/* tcp: HOST's addresses */
-	int		 ai;		/* the one tried now */
+	struct probe_ctx ctx;		/* a probe: where it runs */
+	struct probe_wait probe;	/* a probe: polled until it answers */
 };
 
 /*

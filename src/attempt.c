@@ -20,6 +20,7 @@
 static void	 timer_cb(struct ev_loop *, ev_timer *, int);
 static void	 group_cb(struct ev_loop *, ev_child *, int);
 static void	 group_wait(struct hook_run *);
+static void	 wait_end(struct hook_run *, int);
 
 void
 attempt_init(struct hook_run *hr)
@@ -30,6 +31,12 @@ attempt_init(struct hook_run *hr)
 	hr->group.data = hr;
 }
 
+int
+attempt_busy(const struct hook_run *hr)
+{
+	return hr->pid != 0 || hr->waiting;
+}
+
 /* SIGTERM to the hook's group; SIGKILL follows after kill_timeout. */
 void
 attempt_term(struct hook_run *hr)
@@ -37,6 +44,11 @@ attempt_term(struct hook_run *hr)
 	struct runtime *rt = hr->pr->rt;
 	int64_t grace = rt->cfg->kill_timeout_ms;
 
+	if (hr->waiting) {		/* no process: the wait just ends */
+		hookwait_stop(&hr->wait);
+		wait_end(hr, hr->timed_out ? 124 : 128 + SIGTERM);
+		return;
+	}
 	hr->term_sent = 1;
 	spawn_kill(-hr->pid, SIGTERM);
 	ev_timer_stop(rt->loop, &hr->timer);
@@ -55,6 +67,12 @@ timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	if (hr->waiting) {
+		hr->timed_out = 1;
+		hookwait_timeout(&hr->wait);
+		wait_end(hr, 124);
+		return;
+	}
 	if (hr->pid == 0) {		/* the retry delay is over */
 		attempt_start(hr);
 		return;
@@ -135,6 +153,41 @@ group_cb(struct ev_loop *loop, ev_child *w, int revents)
 	group_wait(w->data);
 }
 
+static void
+wait_end(struct hook_run *hr, int status)
+{
+	hr->waiting = 0;
+	hr->status = status;
+	attempt_end(hr);
+}
+
+static void
+wait_done(void *arg, int status)
+{
+	wait_end(arg, status);
+}
+
+/* wait =: no process; the hook's timeout is kept here, as for one. */
+static void
+wait_start(struct hook_run *hr)
+{
+	struct phase_run *pr = hr->pr;
+	int64_t ms = hr->hook->timeout_ms;
+
+	if (hookwait_start(&hr->wait, pr->rt, phase_name(pr->id), hr->hook,
+	    hr->attempt, wait_done, hr) == -1) {
+		log_event(LOG_ERR, phase_name(pr->id), hr->hook->name,
+		    "hook_exec", -1, -1, "cannot wait: %s", strerror(errno));
+		wait_end(hr, 70);
+		return;
+	}
+	hr->waiting = 1;
+	if (ms > 0) {
+		ev_timer_set(&hr->timer, (ev_tstamp)ms / 1000., 0.);
+		ev_timer_start(pr->rt->loop, &hr->timer);
+	}
+}
+
 static int
 spawn_failed(struct hook_run *hr, const char *step, int err)
 {
@@ -155,6 +208,10 @@ attempt_spawn(struct hook_run *hr)
 	struct spawn_req req;
 	int fds[2], e;
 
+	if (hr->hook->wait != NULL) {
+		wait_start(hr);
+		return;
+	}
 	hr->started = mono_now();
 	if (exports_open(&hr->exp, p) == -1) {
 		e = errno;

@@ -6,6 +6,7 @@
 
 #include "config_int.h"
 #include "parse.h"
+#include "probe.h"
 #include "user.h"
 
 /*
@@ -85,6 +86,43 @@ proc_argv(struct loader *ld, const struct sect *s, struct proc *pr)
 		ld_err(ld, s->keyline[K_EXEC], "out of memory");
 }
 
+/*
+ * http_status = adds to what each http:// probe of the section accepts;
+ * set where no probe is http://, it is a mistake worth saying.
+ */
+static void
+http_ok_apply(struct loader *ld, const struct sect *s,
+    const struct http_codes *ok, struct probe_target *t, size_t n)
+{
+	size_t i, j, http = 0;
+
+	for (i = 0; i < n; i++)
+		if (t[i].text != NULL && t[i].kind == PROBE_HTTP) {
+			for (j = 0; j < sizeof(ok->bits) / sizeof(ok->bits[0]);
+			    j++)
+				t[i].ok.bits[j] |= ok->bits[j];
+			http++;
+		}
+	if (s->keyline[K_HTTP_STATUS] != 0 && http == 0)
+		ld_err(ld, s->keyline[K_HTTP_STATUS], "http_status is set, but "
+		    "no probe in [%s] is http://", s->name);
+}
+
+/* wait = runs no process: exec and shell have no place beside it. */
+static void
+hook_wait_finish(struct loader *ld, const struct sect *s)
+{
+	struct hook *h = s->hook;
+
+	if (s->keyline[K_EXEC] != 0)
+		ld_err(ld, s->keyline[K_WAIT], "[%s] has both exec and wait: "
+		    "a hook runs a command or waits, not both", s->name);
+	if (s->keyline[K_SHELL] != 0)
+		ld_err(ld, s->keyline[K_SHELL], "shell applies to exec, and "
+		    "[%s] has wait", s->name);
+	http_ok_apply(ld, s, &h->http_ok, h->wait, h->nwait);
+}
+
 static void
 hook_finish(struct loader *ld, const struct sect *s)
 {
@@ -97,7 +135,9 @@ hook_finish(struct loader *ld, const struct sect *s)
 		h->on_failure = p->on_failure;
 	if (s->keyline[K_LOCK_TIMEOUT] == 0)
 		h->lock_timeout_ms = h->timeout_ms;
-	if (h->proc.exec != NULL)
+	if (s->keyline[K_WAIT] != 0)
+		hook_wait_finish(ld, s);
+	else if (h->proc.exec != NULL)
 		proc_argv(ld, s, &h->proc);
 	else if (s->keyline[K_EXEC] == 0)
 		ld_err(ld, s->line, "missing exec in [%s]", s->name);
@@ -105,6 +145,35 @@ hook_finish(struct loader *ld, const struct sect *s)
 		ld_err(ld, s->keyline[K_ONCE], "once needs lock in [%s]",
 		    s->name);
 	resolve_ids(ld, s, &h->proc);
+}
+
+/* The health_* keys mean nothing without health. */
+static void
+app_health_finish(struct loader *ld, const struct sect *s, struct app *a)
+{
+	static const struct {
+		enum key	 k;
+		const char	*name;
+	} k[] = {
+		{ K_HEALTH_INTERVAL, "health_interval" },
+		{ K_HEALTH_TIMEOUT, "health_timeout" },
+		{ K_HEALTH_RETRIES, "health_retries" },
+		{ K_HEALTH_START_PERIOD, "health_start_period" },
+		{ K_ON_UNHEALTHY, "on_unhealthy" }
+	};
+	struct probe_target both[2];
+	size_t i;
+
+	if (s->keyline[K_HEALTH] == 0)
+		for (i = 0; i < sizeof(k) / sizeof(k[0]); i++)
+			if (s->keyline[k[i].k] != 0)
+				ld_err(ld, s->keyline[k[i].k], "%s needs health "
+				    "in [%s]", k[i].name, s->name);
+	both[0] = a->ready_probe;
+	both[1] = a->health;
+	http_ok_apply(ld, s, &a->http_ok, both, 2);
+	a->ready_probe.ok = both[0].ok;
+	a->health.ok = both[1].ok;
 }
 
 /*
@@ -157,6 +226,7 @@ config_finish(struct loader *ld, char *const *app_argv)
 			if (cfg->app.proc.exec != NULL)
 				proc_argv(ld, s, &cfg->app.proc);
 			resolve_ids(ld, s, &cfg->app.proc);
+			app_health_finish(ld, s, &cfg->app);
 		} else if (s->kind == S_HOOKRUN && cfg->restart_delay_max_ms &&
 		    cfg->restart_delay_max_ms < cfg->restart_delay_ms) {
 			line = s->keyline[K_RESTART_DELAY_MAX];

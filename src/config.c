@@ -16,6 +16,7 @@
 #include "log.h"
 #include "parse.h"
 #include "trust.h"
+#include "probe.h"
 
 static const char *const phase_names[PHASE_COUNT] = {
 	"pre_start", "start", "post_start", "pre_stop", "post_stop"
@@ -138,8 +139,13 @@ config_defaults(struct config *cfg, const char *path)
 	cfg->app.ready = READY_NONE;
 	cfg->app.ready_timeout_ms = 60000;
 	cfg->app.success_status[0] = 1;
+	cfg->app.health_interval_ms = 30000;
+	cfg->app.health_timeout_ms = 5000;
+	cfg->app.health_retries = 3;
+	cfg->app.on_unhealthy = UNHEALTHY_RESTART;
 	if ((cfg->file = strdup(path)) == NULL ||
-	    (cfg->hooks_dir = strdup(CONFIG_DEFAULT_HOOKS_DIR)) == NULL)
+	    (cfg->hooks_dir = strdup(CONFIG_DEFAULT_HOOKS_DIR)) == NULL ||
+	    (cfg->status_file = strdup(CONFIG_DEFAULT_STATUS_FILE)) == NULL)
 		return -1;
 	return 0;
 }
@@ -266,9 +272,8 @@ app_free(struct app *a)
 {
 	proc_free(&a->proc);
 	free(a->ready_arg);
-	free(a->ready_host);
-	free(a->ready_port);
-	argv_free(a->ready_argv);
+	probe_target_free(&a->ready_probe);
+	probe_target_free(&a->health);
 }
 
 void
@@ -283,6 +288,7 @@ hook_free(struct hook *h)
 	free(h->once);
 	argv_free(h->lock_argv);
 	strv_free(h->exports, h->nexports);
+	probe_targets_free(h->wait, h->nwait);
 	free(h);
 }
 
@@ -307,5 +313,6 @@ config_free(struct config *cfg)
 	app_free(&cfg->app);
 	free(cfg->file);
 	free(cfg->hooks_dir);
+	free(cfg->status_file);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -46,6 +46,15 @@ static const struct {
 	[K_ENV] = { "env", H | A },
 	[K_ENV_FILE] = { "env_file", H | A },
 	[K_EXPORTS] = { "exports", H },
+	[K_WAIT] = { "wait", H },
+	[K_HTTP_STATUS] = { "http_status", H | A },
+	[K_HEALTH] = { "health", A },
+	[K_HEALTH_INTERVAL] = { "health_interval", A },
+	[K_HEALTH_TIMEOUT] = { "health_timeout", A },
+	[K_HEALTH_RETRIES] = { "health_retries", A },
+	[K_HEALTH_START_PERIOD] = { "health_start_period", A },
+	[K_ON_UNHEALTHY] = { "on_unhealthy", A },
+	[K_STATUS_FILE] = { "status_file", G },
 };
 
 static const char *

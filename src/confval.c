@@ -11,6 +11,7 @@
 #include "config_int.h"
 #include "parse.h"
 #include "trust.h"
+#include "probe.h"
 
 #define ECHO_MAX	80	/* longest value quoted in a message */
 #define ONCE_KEY_MAX	256	/* bytes */
@@ -77,38 +78,42 @@ set_word(const char *v, const char *const *words, int *out, char *err,
 	return -1;
 }
 
-/* ready = none | notify | fd:N | tcp:HOST:PORT | exec:COMMAND | delay:D */
+/* ready = none | notify | fd:N | delay:D | a probe (tcp:, http://, unix:, exec:) */
 static int
 set_ready(struct app *a, const char *v, char *err, size_t len)
 {
 	static const char *const words[] = {	/* in enum ready_kind order */
-		"none", "notify", "fd:", "tcp:", "exec:", "delay:", NULL
+		"none", "notify", "fd:", "tcp:", "exec:", "delay:", "http://",
+		"unix:", NULL
 	};
-	const char *arg = NULL, *colon;
+	const char *arg = NULL;
 	char *end, eb[ECHO_MAX + 4];
 	long n;
-	int i, argc;
+	int i;
 
 	for (i = 0; words[i] != NULL; i++) {
 		size_t wl = strlen(words[i]);
 
-		if (words[i][wl - 1] == ':' ? strncmp(v, words[i], wl) == 0 :
-		    strcmp(v, words[i]) == 0) {
+		if (words[i][wl - 1] == ':' || words[i][wl - 1] == '/' ?
+		    strncmp(v, words[i], wl) == 0 : strcmp(v, words[i]) == 0) {
 			arg = v + wl;
 			break;
 		}
 	}
 	if (words[i] == NULL) {
 		snprintf(err, len, "'%s' is not none, notify, fd:N, "
-		    "tcp:HOST:PORT, exec:COMMAND or delay:DURATION",
+		    "delay:DURATION or a probe (" PROBE_KINDS ")",
 		    echo(v, eb, sizeof(eb)));
 		return -1;
 	}
 	free(a->ready_arg);
 	a->ready_arg = NULL;
+	probe_target_free(&a->ready_probe);
 	a->ready = (enum ready_kind)i;
-	if (i >= READY_FD && (a->ready_arg = strdup(arg)) == NULL)
-		goto nomem;
+	if (i >= READY_FD && (a->ready_arg = strdup(arg)) == NULL) {
+		snprintf(err, len, "out of memory");
+		return -1;
+	}
 	switch (a->ready) {
 	case READY_FD:
 		errno = 0;
@@ -122,45 +127,16 @@ set_ready(struct app *a, const char *v, char *err, size_t len)
 		a->ready_fd = (int)n;
 		break;
 	case READY_TCP:
-		colon = strrchr(arg, ':');
-		if (colon == NULL || colon == arg || colon[1] == '\0' ||
-		    (n = strtol(colon + 1, &end, 10)) < 1 || n > 65535 ||
-		    *end != '\0' || !isdigit((unsigned char)colon[1])) {
-			snprintf(err, len, "tcp:HOST:PORT needs a host and a "
-			    "port from 1 to 65535");
-			return -1;
-		}
-		free(a->ready_host);
-		free(a->ready_port);
-		/* [::1]:80: the brackets only separate the port */
-		if (arg[0] == '[' && colon[-1] == ']')
-			a->ready_host = strndup(arg + 1,
-			    (size_t)(colon - arg) - 2);
-		else
-			a->ready_host = strndup(arg, (size_t)(colon - arg));
-		if ((a->ready_port = strdup(colon + 1)) == NULL ||
-		    a->ready_host == NULL)
-			goto nomem;
-		if (a->ready_host[0] == '\0') {
-			snprintf(err, len, "tcp:HOST:PORT needs a host");
-			return -1;
-		}
-		break;
 	case READY_EXEC:
-		argv_free(a->ready_argv);
-		a->ready_argv = NULL;
-		if (parse_argv(arg, &a->ready_argv, &argc, err, len) == -1)
-			return -1;
-		break;
+	case READY_HTTP:
+	case READY_UNIX:
+		return probe_parse(v, &a->ready_probe, err, len);
 	case READY_DELAY:
 		return parse_duration(arg, &a->ready_delay_ms, err, len);
 	default:
 		break;
 	}
 	return 0;
-nomem:
-	snprintf(err, len, "out of memory");
-	return -1;
 }
 
 static int
@@ -260,14 +236,23 @@ value_set(struct loader *ld, struct sect *s, enum key k, char *v, char *err,
 	};
 	static const char *const failures[] = { "abort", "ignore", NULL };
 	static const char *const formats[] = { "text", "json", NULL };
+	static const char *const unhealthy[] = {	/* enum on_unhealthy */
+		"restart", "stop", "ignore", NULL
+	};
 	struct config *c = s->cfg;
 	struct hook *h = s->hook;
 	struct proc *pr = h != NULL ? &h->proc : s->app != NULL ?
 	    &s->app->proc : NULL;
-	char **slot = NULL, *p;
+	char **slot = NULL, *p, eb[ECHO_MAX + 4];
 	int r = 0, w, argc;
 
-	if (*v == '\0' && k != K_HOOKS_DIR) {
+	if (*v == '\0' && k == K_WAIT) {
+		snprintf(err, len, "no target (use one or more of "
+		    PROBE_KINDS ")");
+		free(v);
+		return -1;
+	}
+	if (*v == '\0' && k != K_HOOKS_DIR && k != K_STATUS_FILE) {
 		snprintf(err, len, "empty value");
 		free(v);
 		return -1;
@@ -381,6 +366,32 @@ value_set(struct loader *ld, struct sect *s, enum key k, char *v, char *err,
 		break;
 	case K_EXEC:
 		slot = &pr->exec;
+		break;
+	case K_WAIT:
+	case K_HTTP_STATUS:
+	case K_HEALTH:
+	case K_HEALTH_INTERVAL:
+	case K_HEALTH_TIMEOUT:
+	case K_HEALTH_START_PERIOD:
+	case K_HEALTH_RETRIES:
+		r = conf_probe_set(s, k, v, err, len);
+		break;
+	case K_ON_UNHEALTHY:
+		if ((r = set_word(v, unhealthy, &w, err, len)) == 0)
+			s->app->on_unhealthy = (enum on_unhealthy)w;
+		break;
+	case K_STATUS_FILE:
+		free(c->status_file);
+		c->status_file = NULL;
+		c->status_file_set = 1;
+		if (*v != '\0' && (v[0] != '/' || v[strlen(v) - 1] == '/')) {
+			snprintf(err, len, "'%s' is not an absolute path to a "
+			    "file", echo(v, eb, sizeof(eb)));
+			r = -1;
+			break;
+		}
+		if (*v != '\0')
+			slot = &c->status_file;
 		break;
 	case K_ONCE:
 		if ((r = once_key_ok(v, err, len)) == 0)

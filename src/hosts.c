@@ -1,4 +1,4 @@
-/* hosts.c: a host's addresses from an address literal or /etc/hosts, for ready = tcp: never DNS. */
+/* hosts.c: a host's addresses from an address literal or /etc/hosts: the local half of a probe's lookup. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -65,4 +65,25 @@ hosts_resolve(struct hosts *h, const char *hosts_file, const char *host,
 		hosts_add(h, "::1", port);
 	}
 	return h->n;
+}
+
+const char *
+hosts_file(void)
+{
+	const char *p = getenv(HOSTS_FILE_ENV);
+
+	return p != NULL && *p != '\0' ? p : "/etc/hosts";
+}
+
+const char *
+hosts_text(const struct hosts *h, int i, char *buf, size_t len)
+{
+	const struct sockaddr_storage *ss = &h->addr[i];
+
+	if (ss->ss_family == AF_INET6)
+		return inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)ss)->sin6_addr, buf,
+		    (socklen_t)len);
+	return inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
+	    buf, (socklen_t)len);
 }

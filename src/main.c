@@ -14,6 +14,8 @@
 #include <ev.h>
 
 #include "config.h"
+#include "dns.h"
+#include "env.h"
 #include "exports.h"
 #include "guard.h"
 #include "log.h"
@@ -25,6 +27,7 @@
 #include "signals.h"
 #include "sink.h"
 #include "spawn.h"
+#include "status.h"
 #include "supervise.h"
 #include "trust.h"
 
@@ -42,6 +45,7 @@
 static const char usage_text[] =
 "usage: hookrun [-c FILE] [-n] [--only PHASE] [-v | -q] [--log-format text|json]\n"
 "               [--no-strict-permissions] [--] [APP [ARG...]]\n"
+"       hookrun [-c FILE] --status [--json]\n"
 "\n"
 "  -c, --config FILE     the config file (default: $HOOKRUN_CONFIG, else\n"
 "                        " CONFIG_DEFAULT_FILE ")\n"
@@ -58,6 +62,11 @@ static const char usage_text[] =
 "                        HOOKRUN_STRICT_PERMISSIONS=no)\n"
 "  -V, --version         print the version\n"
 "  -h, --help            print this help\n"
+"      --status          print the state of the hookrun that uses FILE's\n"
+"                        status_file; exit 0 when its app is ready and\n"
+"                        healthy, 1 while starting or stopping, 2 when\n"
+"                        unhealthy or down\n"
+"      --json            with --status: print it as JSON\n"
 "\n"
 "APP ARG... replaces [start] exec. See hookrun(8) and hookrun.ini(5).\n";
 
@@ -128,6 +137,8 @@ struct options {
 	int		 verbosity;
 	int		 json;		/* -1: not given */
 	int		 strict;	/* strict permissions checks */
+	int		 status;	/* --status */
+	int		 status_json;	/* --json */
 	char *const	*app_argv;
 };
 
@@ -154,9 +165,11 @@ options_parse(struct options *o, int argc, char **argv)
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "quiet",	no_argument,		NULL, 'q' },
 		{ "log-format",	required_argument,	NULL, 'L' },
-		{ "no-strict-permissions", no_argument,	NULL, 'S' },
+		{ "no-strict-permissions", no_argument,	NULL, 'P' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ "help",	no_argument,		NULL, 'h' },
+		{ "status",	no_argument,		NULL, 'S' },
+		{ "json",	no_argument,		NULL, 'J' },
 		{ NULL,		0,			NULL, 0 }
 	};
 	int ch;
@@ -197,8 +210,14 @@ options_parse(struct options *o, int argc, char **argv)
 				usage_error("--log-format: '%s' is neither text "
 				    "nor json", optarg);
 			break;
-		case 'S':
+		case 'P':
 			o->strict = 0;
+			break;
+		case 'S':
+			o->status = 1;
+			break;
+		case 'J':
+			o->status_json = 1;
 			break;
 		case 'V':
 			printf("hookrun %s\n", HOOKRUN_VERSION);
@@ -219,6 +238,11 @@ options_parse(struct options *o, int argc, char **argv)
 	if (o->only >= 0 && o->app_argv != NULL)
 		usage_error("--only runs no app, but one was given: '%s'",
 		    argv[optind]);
+	if (o->status_json && !o->status)
+		usage_error("--json goes with --status");
+	if (o->status && (o->app_argv != NULL || o->only >= 0 || o->dry_run))
+		usage_error("--status only reads the state of a running "
+		    "hookrun: no app, --only or --dry-run with it");
 	if (o->config == NULL && (o->config = getenv("HOOKRUN_CONFIG")) != NULL &&
 	    *o->config != '\0')
 		o->explicit = 1;
@@ -237,6 +261,7 @@ run(struct runtime *rt, int only)
 		reap_descendants(rt);
 		return rt->stop_sig ? 128 + rt->stop_sig : status;
 	}
+	status_state(STATUS_PRE_START);
 	status = phase_run(rt, PHASE_PRE_START, &failed);
 	if (rt->stop_sig) {
 		status = 128 + rt->stop_sig;
@@ -248,8 +273,10 @@ run(struct runtime *rt, int only)
 		    failed != NULL ? failed : "?");
 	else
 		status = supervise_run(rt);
+	status_state(STATUS_POST_STOP);
 	phase_run(rt, PHASE_POST_STOP, NULL);
 	reap_descendants(rt);
+	status_exit(status);
 	return status;
 }
 
@@ -275,6 +302,17 @@ main(int argc, char **argv)
 	if (config_load(&cfg, o.config, o.explicit, o.app_argv) != 0) {
 		config_free(&cfg);
 		return EXIT_CONFIG;
+	}
+	if (o.status) {
+		if (cfg.status_file == NULL) {
+			log_err("%s: status_file is off: no status to read",
+			    o.config);
+			status = 2;
+		} else
+			status = status_show(stdout, cfg.status_file,
+			    o.status_json);
+		config_free(&cfg);
+		return status;
 	}
 	if (o.json < 0 && cfg.log_json_set)
 		log_set_json(cfg.log_json);
@@ -312,11 +350,16 @@ main(int argc, char **argv)
 	signals_init(rt.loop, supervise_signal, &rt);
 	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_debug("prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
+	/* --only is a one-off beside a running hookrun: its state is not ours. */
+	if (o.only < 0)
+		status_open(rt.loop, cfg.status_file, cfg.status_file_set);
 
 	status = run(&rt, o.only);
 	/* What a slow reader has not taken yet, it gets a little longer for. */
 	sink_stop(SINK_EXIT_MS);
 
+	status_close();
+	dns_shutdown();
 	exports_free(&rt);
 	config_free(&cfg);
 	ev_loop_destroy(rt.loop);

@@ -11,6 +11,7 @@
 #include "notify.h"
 #include "parse.h"
 #include "phase.h"
+#include "status.h"
 
 static void	 hook_next(struct phase_run *);
 static void	 attempt_after(struct hook_run *);
@@ -37,6 +38,7 @@ phase_end(struct phase_run *pr)
 {
 	ev_timer_stop(pr->rt->loop, &pr->deadline);
 	pr->running = 0;
+	status_hook(NULL, NULL);
 	if (pr->done != NULL)
 		pr->done(pr);
 }
@@ -92,10 +94,10 @@ deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	pr->result = 124;
 	pr->failed = hr->hook != NULL ? hr->hook->name : NULL;
 	pr->stopping = 1;
-	if (hr->pid != 0 && !hr->exited && !hr->term_sent) {
+	if (attempt_busy(hr) && !hr->exited && !hr->term_sent) {
 		hr->timed_out = 1;
 		attempt_term(hr);
-	} else if (hr->pid == 0)
+	} else if (!attempt_busy(hr))
 		hook_abandon(pr);
 }
 
@@ -118,7 +120,7 @@ lock_cb(struct lock *lk, enum lock_event ev, void *data)
 		break;
 	case LOCK_LOST:
 		hr->lock_lost = 1;
-		if (hr->pid != 0 && !hr->exited && !hr->term_sent)
+		if (attempt_busy(hr) && !hr->exited && !hr->term_sent)
 			attempt_term(hr);
 		break;
 	case LOCK_TIMEOUT:
@@ -143,6 +145,7 @@ attempt_start(struct hook_run *hr)
 	hr->term_sent = hr->timed_out = hr->kill_sent = hr->exited = 0;
 	hr->lock_lost = 0;
 	hr->started = mono_now();
+	status_hook(pname(pr), hr->hook->name);
 	if (hr->hook->lock == NULL) {
 		attempt_spawn(hr);
 		return;
@@ -249,9 +252,9 @@ phase_stop(struct phase_run *pr)
 	if (!pr->running || pr->stopping)
 		return;
 	pr->stopping = 1;
-	if (hr->pid != 0 && !hr->exited && !hr->term_sent)
+	if (attempt_busy(hr) && !hr->exited && !hr->term_sent)
 		attempt_term(hr);
-	else if (hr->pid == 0)
+	else if (!attempt_busy(hr))
 		hook_abandon(pr);
 }
 

@@ -208,6 +208,8 @@ put_hook(FILE *out, const struct hook *h, const char *phase, int64_t kill_ms)
 		fputc('\n', out);
 	}
 	errors = put_proc(out, &h->proc, phase, h->name);
+	if (h->wait != NULL)
+		errors += plan_wait(out, h, phase);
 	fprintf(out, "    timeout: %s", dur(h->timeout_ms, b1, sizeof(b1)));
 	if (h->timeout_ms != 0)
 		fprintf(out, ", then TERM and KILL after %s",
@@ -278,13 +280,14 @@ put_ready(FILE *out, const struct app *a)
 	case READY_FD:
 		fprintf(out, "fd:%d", a->ready_fd);
 		break;
-	case READY_TCP:
-		fputs("tcp:", out);
-		put_str(out, a->ready_arg);
-		break;
 	case READY_EXEC:
 		fputs("exec ", out);
-		put_argv(out, a->ready_argv);
+		put_argv(out, a->ready_probe.argv);
+		break;
+	case READY_TCP:
+	case READY_HTTP:
+	case READY_UNIX:
+		put_str(out, a->ready_probe.text);
 		break;
 	case READY_DELAY:
 		fprintf(out, "delay:%s", dur(a->ready_delay_ms, b1,
@@ -314,7 +317,11 @@ put_app(FILE *out, const struct config *cfg)
 	put_ready(out, a);
 	if (a->ready == READY_EXEC)
 		errors += put_path(out, "ready path", "ready", "start", NULL,
-		    a->ready_argv[0], a->proc.workdir);
+		    a->ready_probe.argv[0], a->proc.workdir);
+	else if (a->ready_probe.text != NULL)
+		errors += plan_probe_detail(out, "      ", &a->ready_probe,
+		    "start", "ready", a->proc.workdir);
+	errors += plan_health(out, a);
 	if (a->stop_signal > 0)
 		fprintf(out, "    stop_signal: %s\n", signal_name(a->stop_signal));
 	else
@@ -370,6 +377,12 @@ plan_print(FILE *out, const struct config *cfg, int only)
 	fprintf(out, "log_format: %s\n", cfg->log_json ? "json" : "text");
 	fprintf(out, "strict_permissions: %s\n", trust_strict_option() ?
 	    "yes" : "no (--no-strict-permissions)");
+	if (cfg->status_file_set) {
+		fputs("status_file: ", out);
+		put_str(out, cfg->status_file != NULL ? cfg->status_file :
+		    "none");
+		fputc('\n', out);
+	}
 	for (ph = 0; ph < PHASE_COUNT; ph++)
 		if (ph != PHASE_START && (only < 0 || ph == only))
 			errors += put_phase(out, cfg, &cfg->phases[ph]);

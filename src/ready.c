@@ -2,35 +2,15 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "env.h"
-#include "hosts.h"
 #include "log.h"
 #include "notify.h"
 #include "parse.h"
-#include "path.h"
-#include "phase.h"
+#include "probe.h"
 #include "ready.h"
-#include "spawn.h"
-
-#define BACKOFF_FIRST	0.05
-#define BACKOFF_MAX	1.0
-
-static void	 probe_again(struct ready *);
-static void	 tcp_try(struct ready *);
-
-static const char *const kind_names[] = {
-	[READY_NONE] = "none", [READY_NOTIFY] = "notify", [READY_FD] = "fd",
-	[READY_TCP] = "tcp", [READY_EXEC] = "exec", [READY_DELAY] = "delay"
-};
 
 static const struct app *
 app_of(const struct ready *r)
@@ -58,12 +38,7 @@ ready_quiet(struct ready *r)
 	ev_timer_stop(loop, &r->timeout);
 	ev_timer_stop(loop, &r->retry);
 	ready_close_fd(r);
-	if (r->probe > 0) {
-		ev_child_stop(loop, &r->probe_child);
-		kill(-r->probe, SIGKILL);
-		output_close(&r->probe_out);
-		r->probe = 0;
-	}
+	probe_wait_stop(&r->probe);
 }
 
 /* Ends the wait, ready or not; the callback runs once. */
@@ -80,15 +55,20 @@ static void
 timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct ready *r = w->data;
-	char d[32];
+	const struct app *app = app_of(r);
+	char d[32], why[600] = "";
 
 	(void)loop;
 	(void)revents;
-	format_duration(app_of(r)->ready_timeout_ms, d, sizeof(d));
+	format_duration(app->ready_timeout_ms, d, sizeof(d));
+	if (app->ready_probe.text != NULL)
+		probe_wait_pending(&r->probe, why, sizeof(why));
+	else
+		snprintf(why, sizeof(why), "ready = %s%s", app->ready ==
+		    READY_NOTIFY ? "notify" : app->ready == READY_FD ? "fd:" :
+		    "delay:", app->ready_arg != NULL ? app->ready_arg : "");
 	log_event(LOG_ERR, "start", NULL, "app_not_ready", 125, -1,
-	    "app not ready within %s (ready = %s%s%s)", d,
-	    kind_names[app_of(r)->ready], app_of(r)->ready_arg ? ":" : "",
-	    app_of(r)->ready_arg ? app_of(r)->ready_arg : "");
+	    "app not ready within %s (%s)", d, why);
 	ready_end(r, 0);
 }
 
@@ -120,158 +100,32 @@ pipe_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 }
 
-/* The pause between probes grows, so a slow app costs little. */
+/* A probe answered. */
 static void
-retry_later(struct ready *r)
+probe_done(void *arg)
 {
-	ev_timer_set(&r->retry, r->backoff, 0.);
-	ev_timer_start(r->rt->loop, &r->retry);
-	r->backoff *= 2;
-	if (r->backoff > BACKOFF_MAX)
-		r->backoff = BACKOFF_MAX;
+	ready_end(arg, 1);
 }
 
+/* Each try of tcp:, http:// and unix: is bounded; exec: is bounded by ready_timeout only. */
 static void
-tcp_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct ready *r = w->data;
-	int err = 0;
-	socklen_t len = sizeof(err);
-
-	(void)loop;
-	(void)revents;
-	if (getsockopt(r->fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0) {
-		ready_end(r, 1);
-		return;
-	}
-	ready_close_fd(r);
-	r->ai++;
-	tcp_try(r);
-}
-
-/* Connects to the next address; after the last, waits and starts again. */
-static void
-tcp_try(struct ready *r)
+probe_begin(struct ready *r)
 {
 	const struct app *app = app_of(r);
-	struct sockaddr_storage *ss;
 
-	if (r->ai == 0)
-		hosts_resolve(&r->hosts, "/etc/hosts", app->ready_host,
-		    atoi(app->ready_port));
-	if (r->hosts.n == 0) {
-		log_event(LOG_WARN, "start", NULL, "app_ready", -1, -1,
-		    "ready: '%s' is neither an address nor in /etc/hosts",
-		    app->ready_host);
-		retry_later(r);
-		return;
-	}
-	for (; r->ai < r->hosts.n; r->ai++) {
-		ss = &r->hosts.addr[r->ai];
-		r->fd = socket(ss->ss_family,
-		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (r->fd >= 0 && connect(r->fd, (struct sockaddr *)ss,
-		    r->hosts.len[r->ai]) == 0) {
-			ready_end(r, 1);
-			return;
-		}
-		if (r->fd >= 0 && errno == EINPROGRESS) {
-			ev_io_init(&r->io, tcp_cb, r->fd, EV_WRITE);
-			r->io.data = r;
-			ev_io_start(r->rt->loop, &r->io);
-			return;
-		}
-		ready_close_fd(r);
-	}
-	r->ai = 0;
-	retry_later(r);
-}
-
-/* The probe's output is written: its status decides. */
-static void
-probe_done(struct output *o, void *arg)
-{
-	struct ready *r = arg;
-
-	(void)o;
-	r->probe = 0;
-	if (WIFEXITED(r->probe_child.rstatus) &&
-	    WEXITSTATUS(r->probe_child.rstatus) == 0)
-		ready_end(r, 1);
-	else
-		retry_later(r);
-}
-
-static void
-probe_cb(struct ev_loop *loop, ev_child *w, int revents)
-{
-	struct ready *r = w->data;
-
-	(void)revents;
-	ev_child_stop(loop, w);
-	output_finish(&r->probe_out, probe_done, r);
-}
-
-/* exec:COMMAND, run again until it exits 0. */
-static void
-probe_start(struct ready *r)
-{
-	const struct app *app = app_of(r);
-	struct proc none;
-	struct spawn_req req;
-	char path[PATH_MAX], err[256], **envp;
-	const char *step = "exec";
-	int fds[2], e;
-
-	memset(&none, 0, sizeof(none));
-	if ((e = path_resolve_at(app->proc.workdir, app->ready_argv[0], path,
-	    sizeof(path))) != 0) {
+	r->ctx.rt = r->rt;
+	r->ctx.phase = "start";
+	r->ctx.name = "ready";
+	r->ctx.proc = NULL;
+	r->ctx.workdir = app->proc.workdir;
+	r->ctx.timeout_ms = PROBE_TRY_TIMEOUT_MS;
+	r->ctx.timeout_exec = 0;
+	if (probe_wait_start(&r->probe, &r->ctx, &app->ready_probe, 1, 0,
+	    probe_done, r) == -1) {
 		log_event(LOG_ERR, "start", "ready", "app_ready", -1, -1,
-		    "exec %s: %s", app->ready_argv[0], strerror(e));
-		retry_later(r);
-		return;
+		    "cannot probe: %s", strerror(errno));
+		ready_end(r, 0);
 	}
-	if ((envp = env_build(r->rt, &none, NULL, err, sizeof(err))) == NULL)
-		goto fail;
-	if (output_open(&r->probe_out, "start", "ready", fds) == -1) {
-		env_free(envp);
-		goto fail;
-	}
-	spawn_req_init(&req, path, app->ready_argv, envp, NULL);
-	req.workdir = app->proc.workdir;
-	req.fd_out = fds[0];
-	req.fd_err = fds[1];
-	req.pdeathsig = SIGKILL;
-	r->probe = spawn_process(&req, &e, &step);
-	close(fds[0]);
-	close(fds[1]);
-	env_free(envp);
-	if (r->probe == -1) {
-		r->probe = 0;
-		output_close(&r->probe_out);
-		log_event(LOG_ERR, "start", "ready", "app_ready", -1, -1,
-		    "%s %s: %s", step, app->ready_argv[0], strerror(e));
-		retry_later(r);
-		return;
-	}
-	ev_child_init(&r->probe_child, probe_cb, r->probe, 0);
-	r->probe_child.data = r;
-	ev_child_start(r->rt->loop, &r->probe_child);
-	output_start(r->rt->loop, &r->probe_out);
-	return;
-fail:
-	log_event(LOG_ERR, "start", "ready", "app_ready", -1, -1,
-	    "cannot run the probe: %s", strerror(errno));
-	retry_later(r);
-}
-
-static void
-probe_again(struct ready *r)
-{
-	if (app_of(r)->ready == READY_TCP)
-		tcp_try(r);
-	else
-		probe_start(r);
 }
 
 static void
@@ -281,10 +135,7 @@ retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (app_of(r)->ready == READY_DELAY || app_of(r)->ready == READY_NONE)
-		ready_end(r, 1);
-	else
-		probe_again(r);
+	ready_end(r, 1);
 }
 
 int
@@ -322,7 +173,6 @@ ready_start(struct ready *r, ready_fn cb, void *arg)
 	r->cb = cb;
 	r->arg = arg;
 	r->waiting = 1;
-	r->backoff = BACKOFF_FIRST;
 	if (r->child_fd >= 0) {
 		close(r->child_fd);	/* the app has its copy */
 		r->child_fd = -1;
@@ -349,7 +199,9 @@ ready_start(struct ready *r, ready_fn cb, void *arg)
 		break;
 	case READY_TCP:
 	case READY_EXEC:
-		probe_again(r);
+	case READY_HTTP:
+	case READY_UNIX:
+		probe_begin(r);
 		break;
 	case READY_NOTIFY:
 		break;

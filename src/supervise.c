@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "health.h"
 #include "log.h"
 #include "notify.h"
 #include "output.h"
@@ -19,6 +20,7 @@
 #include "ready.h"
 #include "signals.h"
 #include "spawn.h"
+#include "status.h"
 #include "supervise.h"
 
 enum sv_state {
@@ -48,6 +50,8 @@ struct supervisor {
 	struct ready		 ready;
 	int			 ready_sent;	/* READY=1 went to systemd */
 	int			 stopping_sent;	/* and STOPPING=1 */
+	struct health		 health;
+	int			 heal;		/* stopping to restart an unhealthy app */
 };
 
 static struct supervisor *active;
@@ -55,6 +59,8 @@ static struct supervisor *active;
 static void	 sv_step(struct supervisor *);
 static void	 stop_begin(struct supervisor *);
 static void	 app_ready(void *, int);
+static void	 app_health(void *, int);
+static void	 restart_or_done(struct supervisor *, int);
 
 static int
 app_target(const struct supervisor *sv)
@@ -112,6 +118,7 @@ static void
 running(struct supervisor *sv)
 {
 	memory_trim();
+	status_state(STATUS_RUNNING);
 	if (!sv->ready_sent)
 		notify_send("READY=1\nSTATUS=running");
 	else
@@ -155,9 +162,12 @@ app_exit_cb(struct ev_loop *loop, ev_child *w, int revents)
 	if (sv->foreground)
 		tcsetpgrp(STDIN_FILENO, getpgrp());
 	ready_stop(&sv->ready);
+	health_stop(&sv->health);
 	notify_app_alive(0);
 	sv->pid = 0;
 	sv->rt->app_pid = 0;
+	status_app(0);
+	status_ready(0);
 	sv->rt->app_status = st;
 	sv->last_status = st;
 	if (WIFSIGNALED(w->rstatus))
@@ -193,6 +203,9 @@ app_start(struct supervisor *sv)
 	}
 	sv->started = mono_now();
 	rt->app_pid = sv->pid;
+	status_app(sv->pid);
+	status_state(STATUS_START);
+	status_health(STATUS_HEALTH_NONE);
 	ev_child_init(&sv->child, app_exit_cb, sv->pid, 0);
 	sv->child.data = sv;
 	ev_child_start(rt->loop, &sv->child);
@@ -217,15 +230,53 @@ app_ready(void *arg, int ok)
 	if (rt->cfg->app.ready != READY_NONE)
 		log_event(LOG_INFO, "start", NULL, "app_ready", -1, -1,
 		    "app is ready");
-	if (rt->cfg->phases[PHASE_POST_START].nhooks > 0)
+	status_ready(1);
+	health_start(&sv->health, rt, app_health, sv);
+	if (rt->cfg->phases[PHASE_POST_START].nhooks > 0) {
+		status_state(STATUS_POST_START);
 		phase_start(&sv->post, rt, PHASE_POST_START, post_done, sv);
-	else
+	} else
 		running(sv);
 }
 
-/* The app is down while running: restart it, or go down too. */
+/*
+ * The health check turned. Unhealthy: systemd's watchdog pings stop, and
+ * on_unhealthy decides: restart (the stop sequence, then a restart with
+ * its delay and limit, whatever restart = says), stop (125), or carry on.
+ */
 static void
-restart_or_done(struct supervisor *sv)
+app_health(void *arg, int healthy)
+{
+	struct supervisor *sv = arg;
+
+	notify_app_alive(healthy);
+	if (healthy || sv->state != SV_RUNNING || sv->pid == 0)
+		return;
+	switch (sv->rt->cfg->app.on_unhealthy) {
+	case UNHEALTHY_RESTART:
+		log_event(LOG_WARN, "start", "health", "app_restart", -1, -1,
+		    "on_unhealthy = restart: stopping the app to start it "
+		    "again");
+		notify_send("STATUS=restarting the unhealthy app");
+		sv->heal = 1;
+		stop_begin(sv);
+		break;
+	case UNHEALTHY_STOP:
+		log_event(LOG_ERR, "start", "health", "app_stop", 125, -1,
+		    "on_unhealthy = stop: stopping");
+		sv->forced = 125;
+		stop_begin(sv);
+		break;
+	case UNHEALTHY_IGNORE:
+		log_event(LOG_WARN, "start", "health", "app_unhealthy", -1,
+		    -1, "on_unhealthy = ignore: carrying on");
+		break;
+	}
+}
+
+/* The app is down while running: restart it, or go down too (heal: restart whatever the policy). */
+static void
+restart_or_done(struct supervisor *sv, int heal)
 {
 	const struct config *cfg = sv->rt->cfg;
 	int st = sv->last_status;
@@ -234,8 +285,9 @@ restart_or_done(struct supervisor *sv)
 	double now = mono_now(), oldest;
 	char d[32], w[32];
 
-	if (cfg->restart == RESTART_NO || (cfg->restart == RESTART_ON_FAILURE &&
-	    (st == 0 || cfg->app.success_status[st & 255]))) {
+	if (!heal && (cfg->restart == RESTART_NO ||
+	    (cfg->restart == RESTART_ON_FAILURE &&
+	    (st == 0 || cfg->app.success_status[st & 255])))) {
 		sv_done(sv);
 		return;
 	}
@@ -263,6 +315,8 @@ restart_or_done(struct supervisor *sv)
 	log_event(LOG_WARN, "start", NULL, "app_restart", st, sv->delay_ms,
 	    "restarting in %s (restart %ld)", d, sv->nrestarts);
 	sv->state = SV_RESTART_WAIT;
+	status_state(STATUS_RESTARTING);
+	status_restarts(sv->nrestarts);
 	ev_timer_set(&sv->timer, (ev_tstamp)sv->delay_ms / 1000., 0.);
 	ev_timer_start(sv->rt->loop, &sv->timer);
 	sv->delay_ms *= 2;
@@ -321,7 +375,7 @@ sv_step(struct supervisor *sv)
 			phase_stop(&sv->post);
 			return;
 		}
-		restart_or_done(sv);
+		restart_or_done(sv, 0);
 		return;
 	case SV_PRE_STOP:
 		if (sv->pre.running)
@@ -335,6 +389,11 @@ sv_step(struct supervisor *sv)
 			phase_stop(&sv->post);
 		if (sv->pid != 0 || sv->post.running)
 			return;
+		if (sv->heal) {
+			sv->heal = 0;
+			restart_or_done(sv, 1);
+			return;
+		}
 		sv_done(sv);
 		return;
 	case SV_RESTART_WAIT:
@@ -349,7 +408,10 @@ stop_begin(struct supervisor *sv)
 	struct runtime *rt = sv->rt;
 
 	ready_stop(&sv->ready);
-	stopping(sv);
+	health_stop(&sv->health);
+	if (!sv->heal)
+		stopping(sv);
+	status_state(sv->heal ? STATUS_RESTARTING : STATUS_STOPPING);
 	if (sv->post.running)
 		phase_stop(&sv->post);
 	sv->state = SV_PRE_STOP;
@@ -393,6 +455,15 @@ supervise_signal(int sig, void *arg)
 	}
 	if (sv == NULL || sv->state == SV_DONE) {
 		log_debug("received %s: already stopping", signal_name(sig));
+		return;
+	}
+	if (sv->heal && (sv->state == SV_PRE_STOP ||
+	    sv->state == SV_STOPPING)) {
+		/* Stopping to restart, and now told to stop: stop for good. */
+		sv->heal = 0;
+		stop_received(rt, sig);
+		stopping(sv);
+		status_state(STATUS_STOPPING);
 		return;
 	}
 	switch (sv->state) {

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages that building, the demo and the tests need, when missing.
 set -u
-need="gcc make libev-dev libinih-dev python3-pytest mandoc strace valgrind procps util-linux debianutils postgresql libpq-dev"
+need="gcc make libev-dev libinih-dev libc-ares-dev dnsmasq python3-pytest mandoc strace valgrind procps util-linux debianutils postgresql libpq-dev"
 missing=""
 for p in $need; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

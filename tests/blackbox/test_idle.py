@@ -4,6 +4,7 @@
 import os
 import re
 import shutil
+import socket
 import signal
 import subprocess
 import time
@@ -103,3 +104,116 @@ def test_valgrind_finds_no_error_nor_leak_over_a_whole_lifecycle(hr):
 	assert "[pre_start:migrate] pre_start" in r.out, r
 	# -q: valgrind says nothing unless it found something.
 	assert not re.search(r"^==\d+==", r.err, re.M), r
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
+def test_a_health_check_wakes_an_idle_hookrun_once_per_interval(hr):
+	# The check's own calls (a connect to a listener) are all it does: one
+	# timed wake-up per health_interval, nothing else, no status write
+	# while nothing changes.
+	srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+	srv.bind(("127.0.0.1", 0))
+	srv.listen(64)
+	try:
+		hr.config("""
+		    [hookrun]
+		    hooks_dir = @D@/hooks.d
+		    status_file = @D@/run/status
+
+		    [start]
+		    exec = sh -c 'echo $$$$ > @D@/app.pid; exec sleep 100'
+		    health = tcp:127.0.0.1:%d
+		    health_interval = 500ms
+		    """ % srv.getsockname()[1])
+		run = hr.start("-c", hr.cfg)
+		read_pid(hr, "app.pid", run)
+		assert wait_for(lambda: "health=healthy" in
+		    (hr.read("run/status") or "")), run.err()
+
+		before = ctxt_switches(run.pid)
+		time.sleep(3)
+		woke = ctxt_switches(run.pid) - before
+		assert 5 <= woke <= 8, "%d wake-ups in 3 s at 500ms" % woke
+
+		trace = hr.path("strace.out")
+		st = subprocess.Popen(["strace", "-o", trace, "-p", str(run.pid)],
+		    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+		    stderr=subprocess.PIPE)
+		try:
+			assert wait_for(lambda: os.path.exists(trace))
+			time.sleep(3)
+		finally:
+			st.send_signal(signal.SIGINT)
+			st.communicate(timeout=10)
+		lines = [l for l in hr.lines("strace.out") if re.search(r"\) += ", l)]
+		calls = {l.split("(")[0] for l in lines}
+		assert calls <= {"epoll_wait", "epoll_ctl", "socket", "connect",
+		    "getsockopt", "close"}, "\n".join(lines)
+		# Timed waits that ran out: the interval's, and only those (the
+		# first may be the rest of one strace cut into).
+		timed = [int(m.group(1)) for m in (re.match(
+		    r"epoll_wait\(\d+, \[\], \d+, (\d+)\) += 0$", l)
+		    for l in lines[1:]) if m and int(m.group(1)) > 0]
+		assert 4 <= len(timed) <= 7, "\n".join(lines)
+		assert all(400 <= t <= 500 for t in timed), timed
+		assert run.poll() is None, run.err()
+		run.signal(signal.SIGTERM)
+		r = run.wait()
+		assert r.rc == 143, r
+	finally:
+		srv.close()
+
+
+def wait_timeout(pid):
+	"""The timeout (ms; -1: none) of the epoll_wait PID sleeps in, from
+	/proc/PID/syscall, or None when it is in no such call."""
+	try:
+		with open("/proc/%d/syscall" % pid) as f:
+			fields = f.read().split()
+	except OSError:
+		return None
+	# x86_64: epoll_wait 232, epoll_pwait 281; aarch64: epoll_pwait 22.
+	names = {"232", "281"} if os.uname().machine == "x86_64" else {"22"}
+	if len(fields) < 5 or fields[0] not in names:
+		return None
+	t = int(fields[4], 16)
+	return t - (1 << 64) if t >= 1 << 63 else t & 0xffffffff
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root (port 53)")
+def test_no_dns_query_outlives_the_wait_that_asked_it(hr):
+	# A DNS server that never answers, asked with long retries: when the
+	# wait hook gives up, its queries go too; the idle hookrun that runs
+	# the app afterwards has no c-ares timer left to wake it: it sleeps
+	# with no timeout (libev's longest, with a timerfd: days).
+	dns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	addr = "127.%d.%d.%d" % tuple(os.urandom(3))
+	dns.bind((addr, 53))
+	try:
+		hr.write("resolv.conf", "nameserver %s\noptions timeout:5 "
+		    "attempts:5\n" % addr)
+		hr.write("empty.hosts", "")
+		hr.config("""
+		    [pre_start:db]
+		    wait = tcp:db.example:5432
+		    timeout = 500ms
+		    on_failure = ignore
+
+		    [start]
+		    exec = sh -c 'echo $$$$ > @D@/app.pid; exec sleep 100'
+		    """)
+		run = hr.start("-c", hr.cfg, env={
+		    "HOOKRUN_RESOLV_CONF": hr.path("resolv.conf"),
+		    "HOOKRUN_HOSTS_FILE": hr.path("empty.hosts")})
+		read_pid(hr, "app.pid", run)
+		assert wait_for(lambda: "app started" in run.err()), run.err()
+		got = []
+		day = 24 * 3600 * 1000
+		assert wait_for(lambda: got.append(wait_timeout(run.pid)) or
+		    (got[-1] or 0) == -1 or (got[-1] or 0) > day, 3), \
+		    "sleeps with timeouts %r" % got[-5:]
+		assert "'db.example' does not resolve" in run.err(), run.err()
+		run.signal(signal.SIGTERM)
+		assert run.wait().rc == 143
+	finally:
+		dns.close()

@@ -17,6 +17,7 @@ import pytest
 from conftest import alive, free_port, term_trapping_script, wait_for
 from notifyutil import (NotifyListener, launch, read_pid, sdnotify,
     strace_or_skip, wait_err)
+from probeutil import can_ipv6
 
 # A post_start hook that records whether @D@/said-ready existed when it ran.
 POST_CHECK = """
@@ -83,15 +84,6 @@ def test_tcp_probe_waits_for_a_listener_opened_late(hr):
 		srv.close()
 	r = stop(run)
 	assert hr.read("post") == "yes\n", r
-
-
-def can_ipv6():
-	try:
-		with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
-			s.bind(("::1", 0))
-		return True
-	except OSError:
-		return False
 
 
 @pytest.mark.skipif(not can_ipv6(), reason="no IPv6 loopback")

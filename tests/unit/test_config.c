@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "http.h"
 #include "hookdir.h"
 #include "log.h"
 #include "plan.h"
@@ -488,29 +489,133 @@ test_ready(void)
 	CHECK_STR(cfg.app.ready_arg, "3");
 	CHECK(load("[start]\nready = tcp:localhost:8080\n") == 0);
 	CHECK(cfg.app.ready == READY_TCP);
-	CHECK_STR(cfg.app.ready_host, "localhost");
-	CHECK_STR(cfg.app.ready_port, "8080");
+	CHECK_STR(cfg.app.ready_probe.host, "localhost");
+	CHECK(cfg.app.ready_probe.port == 8080);
 	CHECK(load("[start]\nready = tcp:[::1]:80\n") == 0);
-	CHECK_STR(cfg.app.ready_host, "::1");
+	CHECK_STR(cfg.app.ready_probe.host, "::1");
 	CHECK_STR(cfg.app.ready_arg, "[::1]:80");
+	CHECK_STR(cfg.app.ready_probe.text, "tcp:[::1]:80");
 	CHECK(load("[start]\nready = exec:curl -fs 'http://x/'\n") == 0);
 	CHECK(cfg.app.ready == READY_EXEC);
-	CHECK_STR(cfg.app.ready_argv[0], "curl");
-	CHECK_STR(cfg.app.ready_argv[2], "http://x/");
+	CHECK_STR(cfg.app.ready_probe.argv[0], "curl");
+	CHECK_STR(cfg.app.ready_probe.argv[2], "http://x/");
 	CHECK(load("[start]\nready = delay:2s\n") == 0);
 	CHECK(cfg.app.ready == READY_DELAY && cfg.app.ready_delay_ms == 2000);
+	CHECK(load("[start]\nready = http://app:4000/health\n") == 0);
+	CHECK(cfg.app.ready == READY_HTTP);
+	CHECK_STR(cfg.app.ready_probe.host, "app");
+	CHECK_STR(cfg.app.ready_probe.path, "/health");
+	CHECK(load("[start]\nready = unix:/run/app.sock\n") == 0);
+	CHECK(cfg.app.ready == READY_UNIX);
+	CHECK_STR(cfg.app.ready_probe.path, "/run/app.sock");
 	CHECK(load("[start]\nready = fd:2\n") == 1);
 	CHECK_STR(errbuf, "hookrun: t.ini:2: ready: fd:N needs a descriptor "
 	    "number of 3 or more\n");
 	CHECK(load("[start]\nready = tcp:host\n") == 1);
-	CHECK_STR(errbuf, "hookrun: t.ini:2: ready: tcp:HOST:PORT needs a host "
-	    "and a port from 1 to 65535\n");
+	CHECK_STR(errbuf, "hookrun: t.ini:2: ready: tcp:HOST:PORT: missing "
+	    "':PORT'\n");
 	CHECK(load("[start]\nready = tcp:host:99999\n") == 1);
-	CHECK(load("[start]\nready = http://x\n") == 1);
-	CHECK_STR(errbuf, "hookrun: t.ini:2: ready: 'http://x' is not none, "
-	    "notify, fd:N, tcp:HOST:PORT, exec:COMMAND or delay:DURATION\n");
+	CHECK_STR(errbuf, "hookrun: t.ini:2: ready: tcp:HOST:PORT: port 99999 "
+	    "is out of range (1 to 65535)\n");
+	CHECK(load("[start]\nready = http://\n") == 1);
+	CHECK_STR(errbuf, "hookrun: t.ini:2: ready: http://HOST:PORT/PATH: "
+	    "missing host\n");
+	CHECK(load("[start]\nready = ftp://x\n") == 1);
+	CHECK_STR(errbuf, "hookrun: t.ini:2: ready: 'ftp://x' is not none, "
+	    "notify, fd:N, delay:DURATION or a probe (tcp:HOST:PORT, "
+	    "http://HOST:PORT/PATH, unix:PATH or exec:COMMAND)\n");
 	CHECK(load("[start]\nready = delay:soon\n") == 1);
 	CHECK(load("[start]\nready = exec:\n") == 1);
+}
+
+/* wait =, health, http_status, status_file: values and their errors, with file and line. */
+static void
+test_probes(void)
+{
+	const struct hook *h;
+
+	CHECK(load("[pre_start:db]\nwait = tcp:db:5432 "
+	    "'exec:pg_isready -h db' http://auth:8080/health?x=1\n"
+	    "http_status = 401\ntimeout = 2m\n") == 0);
+	CHECK((h = hook(PHASE_PRE_START, 0)) != NULL && h->nwait == 3);
+	if (h != NULL && h->nwait == 3) {
+		CHECK(h->proc.argv == NULL);
+		CHECK(h->wait[0].kind == PROBE_TCP && h->wait[0].port == 5432);
+		CHECK(h->wait[1].kind == PROBE_EXEC);
+		CHECK_STR(h->wait[1].argv[2], "db");
+		CHECK(h->wait[2].kind == PROBE_HTTP);
+		CHECK_STR(h->wait[2].path, "/health?x=1");
+		CHECK(http_codes_has(&h->wait[2].ok, 401));
+		CHECK(!http_codes_has(&h->wait[2].ok, 404));
+		CHECK(h->timeout_ms == 120000);
+	}
+	CHECK(load("[pre_start:db]\nwait =\n") == 1);
+	CHECK_STR(errbuf, "hookrun: t.ini:2: wait: no target (use one or more "
+	    "of tcp:HOST:PORT, http://HOST:PORT/PATH, unix:PATH or "
+	    "exec:COMMAND)\n");
+	CHECK(load("[pre_start:db]\nwait = tcp:db:5432 udp:db:53\n") == 1);
+	CHECK_STR(errbuf, "hookrun: t.ini:2: wait: unknown probe 'udp:' (use "
+	    "tcp:HOST:PORT, http://HOST:PORT/PATH, unix:PATH or "
+	    "exec:COMMAND)\n");
+	CHECK(load("[pre_start:db]\nwait = tcp:db:0\n") == 1);
+	CHECK_STR(errbuf, "hookrun: t.ini:2: wait: tcp:HOST:PORT: port 0 is "
+	    "out of range (1 to 65535)\n");
+	CHECK(load("[pre_start:db]\n\nwait = http://:80/\n") == 1);
+	CHECK_STR(errbuf, "hookrun: t.ini:3: wait: http://HOST:PORT/PATH: "
+	    "missing host\n");
+	CHECK(load("[pre_start:db]\nexec = true\nwait = tcp:db:1\n") == 1);
+	CHECK_STR(errbuf, "hookrun: t.ini:3: [pre_start:db] has both exec and "
+	    "wait: a hook runs a command or waits, not both\n");
+	CHECK(load("[pre_start:db]\nwait = tcp:db:1\nhttp_status = 404\n")
+	    == 1);
+	CHECK_STR(errbuf, "hookrun: t.ini:3: http_status is set, but no probe "
+	    "in [pre_start:db] is http://\n");
+	CHECK(load("[pre_start:db]\nretries = 1\n") == 1);
+	CHECK_STR(errbuf, "hookrun: t.ini:1: missing exec in [pre_start:db]\n");
+	CHECK(load("[start]\nwait = tcp:db:1\n") == 1);
+
+	CHECK(load("[start]\nexec = app\n") == 0);
+	CHECK(cfg.app.health.text == NULL);
+	CHECK(cfg.app.health_interval_ms == 30000);
+	CHECK(cfg.app.health_timeout_ms == 5000);
+	CHECK(cfg.app.health_retries == 3);
+	CHECK(cfg.app.health_start_period_ms == 0);
+	CHECK(cfg.app.on_unhealthy == UNHEALTHY_RESTART);
+	CHECK_STR(cfg.status_file, "/run/hookrun/status");
+	CHECK(load("[start]\nexec = app\nhealth = http://[::1]:4000/h\n"
+	    "health_interval = 10s\nhealth_timeout = 2s\nhealth_retries = 5\n"
+	    "health_start_period = 1m\non_unhealthy = stop\n"
+	    "http_status = 503\n") == 0);
+	CHECK(cfg.app.health.kind == PROBE_HTTP && cfg.app.health.port == 4000);
+	CHECK(http_codes_has(&cfg.app.health.ok, 503));
+	CHECK(cfg.app.health_interval_ms == 10000);
+	CHECK(cfg.app.health_timeout_ms == 2000);
+	CHECK(cfg.app.health_retries == 5);
+	CHECK(cfg.app.health_start_period_ms == 60000);
+	CHECK(cfg.app.on_unhealthy == UNHEALTHY_STOP);
+	CHECK(load("[start]\nexec = app\nhealth = tcp:x:1\n"
+	    "health_interval = 0\nhealth_retries = 0\non_unhealthy = reboot\n")
+	    == 3);
+	CHECK_STR(errbuf, "hookrun: t.ini:4: health_interval: must be more "
+	    "than 0\nhookrun: t.ini:5: health_retries: must be 1 or more\n"
+	    "hookrun: t.ini:6: on_unhealthy: 'reboot' is not restart, stop or "
+	    "ignore\n");
+	CHECK(load("[start]\nexec = app\nhealth_interval = 5s\n") == 1);
+	CHECK_STR(errbuf, "hookrun: t.ini:3: health_interval needs health in "
+	    "[start]\n");
+	CHECK(load("[start]\nexec = app\nhealth = http://x/\n"
+	    "http_status = 99\n") == 1);
+	CHECK_STR(errbuf, "hookrun: t.ini:4: http_status: '99' is not an HTTP "
+	    "status (use 100 to 599)\n");
+
+	CHECK(load("[hookrun]\nstatus_file = /run/app/status\n") == 0);
+	CHECK_STR(cfg.status_file, "/run/app/status");
+	CHECK(cfg.status_file_set == 1);
+	CHECK(load("[hookrun]\nstatus_file =\n") == 0);
+	CHECK(cfg.status_file == NULL);
+	CHECK(load("[hookrun]\nstatus_file = run/status\n") == 1);
+	CHECK_STR(errbuf, "hookrun: t.ini:2: status_file: 'run/status' is not "
+	    "an absolute path to a file\n");
 }
 
 static void
@@ -754,6 +859,7 @@ main(void)
 	test_durations();
 	test_hook_rules();
 	test_ready();
+	test_probes();
 	test_app_and_files();
 	test_hookdir();
 	test_plan();
