@@ -92,23 +92,28 @@ asan: $(PGLOCK)
 		$(PYTHON) -m pytest -q -p no:cacheprovider tests/blackbox
 
 # The libFuzzer targets (clang, ASan/UBSan): the whole config loader, and
-# the value parsers. `make fuzz` runs them for FUZZ_SECONDS.
+# the value parsers, the probe parsers. `make fuzz` runs them for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 600
 FZ	 = build-fuzz
 FUZZ_CFLAGS = -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
 	   -fno-omit-frame-pointer
 PARSEOBJS = $(addprefix $(B)/,parse.o signame.o argv.o expand.o)
+PROBEOBJS = $(addprefix $(B)/,probeparse.o http.o) $(PARSEOBJS)
 
 fuzz: fuzz-build
 	sh tests/fuzz/run $(FUZZ_SECONDS)
 
 fuzz-build:
 	$(MAKE) B=$(FZ) CC=clang CFLAGS="$(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link" \
-		$(FZ)/fuzz_config $(FZ)/fuzz_parse
+		$(FZ)/fuzz_config $(FZ)/fuzz_parse $(FZ)/fuzz_probe
 
 $(FZ)/fuzz_config: tests/fuzz/fuzz_config.c $(LIBOBJS)
 	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
 		$(LIBOBJS) $(LDLIBS)
+
+$(FZ)/fuzz_probe: tests/fuzz/fuzz_probe.c $(PROBEOBJS)
+	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(PROBEOBJS)
 
 $(FZ)/fuzz_parse: tests/fuzz/fuzz_parse.c $(PARSEOBJS)
 	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \

@@ -80,7 +80,12 @@ check_config(const struct config *cfg)
 				abort();
 			if (h->once != NULL && h->lock == NULL)
 				abort();
-			check_proc(&h->proc);
+			/* It runs a command, or waits for targets: never both. */
+			if ((h->nwait > 0) == (h->proc.exec != NULL) ||
+			    (h->nwait > 0 && h->wait == NULL))
+				abort();
+			if (h->nwait == 0)
+				check_proc(&h->proc);
 		}
 	}
 	if (cfg->app.proc.argv != NULL)
