@@ -4,6 +4,7 @@
 #include <malloc.h>
 #include <stdint.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -48,6 +49,8 @@ struct supervisor {
 	struct ready		 ready;
 	int			 ready_sent;	/* READY=1 went to systemd */
 	int			 stopping_sent;	/* and STOPPING=1 */
+	int			 signaled;	/* the app's last exit was by a signal */
+	char			 why[64];	/* and how it went, for STATUS= */
 };
 
 static struct supervisor *active;
@@ -84,6 +87,10 @@ sv_done(struct supervisor *sv)
 	else if (sv->last_status >= 0)
 		sv->exit_status = app->success_status[sv->last_status & 255] ?
 		    0 : sv->last_status;
+	/* Killed by the stop signal hookrun was given: no failure of its own. */
+	if (sv->exit_status != 0 && !sv->forced &&
+	    !(sv->rt->stop_sig != 0 && sv->signaled))
+		notify_failed("start: app %s", sv->why);
 }
 
 /*
@@ -112,6 +119,7 @@ static void
 running(struct supervisor *sv)
 {
 	memory_trim();
+	notify_wait_over();
 	if (!sv->ready_sent)
 		notify_send("READY=1\nSTATUS=running");
 	else
@@ -128,6 +136,8 @@ post_done(struct phase_run *pr)
 		log_event(LOG_ERR, "post_start", NULL, "phase_abort",
 		    pr->result, -1, "hook %s failed: stopping the app",
 		    pr->failed != NULL ? pr->failed : "?");
+		notify_failed("post_start: %s failed (status %d): stopping the "
+		    "app", pr->failed != NULL ? pr->failed : "?", pr->result);
 		sv->forced = pr->result;
 		stop_begin(sv);
 		return;
@@ -160,14 +170,25 @@ app_exit_cb(struct ev_loop *loop, ev_child *w, int revents)
 	sv->rt->app_pid = 0;
 	sv->rt->app_status = st;
 	sv->last_status = st;
-	if (WIFSIGNALED(w->rstatus))
-		log_event(LOG_INFO, "start", NULL, "app_exit", st, -1,
-		    "app killed by signal %s (status %d)",
-		    signal_name(WTERMSIG(w->rstatus)), st);
+	sv->signaled = WIFSIGNALED(w->rstatus);
+	if (sv->signaled)
+		snprintf(sv->why, sizeof(sv->why), "killed by signal %s "
+		    "(status %d)", signal_name(WTERMSIG(w->rstatus)), st);
 	else
-		log_event(LOG_INFO, "start", NULL, "app_exit", st, -1,
-		    "app exited with status %d", st);
+		snprintf(sv->why, sizeof(sv->why), "exited with status %d", st);
+	log_event(LOG_INFO, "start", NULL, "app_exit", st, -1, "app %s",
+	    sv->why);
 	sv_step(sv);
+}
+
+/* How long the ready wait may last: ready_timeout, or a shorter delay; 0: no bound. */
+static int64_t
+ready_wait_ms(const struct app *app)
+{
+	if (app->ready == READY_DELAY && (app->ready_timeout_ms == 0 ||
+	    app->ready_delay_ms < app->ready_timeout_ms))
+		return app->ready_delay_ms;
+	return app->ready_timeout_ms;
 }
 
 static void
@@ -180,6 +201,7 @@ app_start(struct supervisor *sv)
 		log_event(LOG_ERR, "start", NULL, "app_ready", -1, -1,
 		    "ready = %s: %s", rt->cfg->app.ready_arg, strerror(errno));
 		sv->forced = 70;
+		notify_failed("start: app not started (status 70)");
 		sv_done(sv);
 		return;
 	}
@@ -188,6 +210,7 @@ app_start(struct supervisor *sv)
 	if (sv->pid == -1) {
 		sv->pid = 0;
 		ready_stop(&sv->ready);
+		notify_failed("start: app not started (status %d)", sv->forced);
 		sv_done(sv);
 		return;
 	}
@@ -200,6 +223,8 @@ app_start(struct supervisor *sv)
 	    "app started (pid %d)", (int)sv->pid);
 	notify_app_alive(1);
 	notify_send("STATUS=start: waiting for the app to be ready");
+	if (rt->cfg->app.ready != READY_NONE)
+		notify_wait(ready_wait_ms(&rt->cfg->app));
 	ready_start(&sv->ready, app_ready, sv);
 }
 
@@ -208,8 +233,11 @@ app_ready(void *arg, int ok)
 {
 	struct supervisor *sv = arg;
 	struct runtime *rt = sv->rt;
+	char d[32];
 
 	if (!ok) {
+		format_duration(rt->cfg->app.ready_timeout_ms, d, sizeof(d));
+		notify_failed("start: app not ready within %s: stopping it", d);
 		sv->forced = 125;
 		stop_begin(sv);
 		return;
@@ -246,6 +274,8 @@ restart_or_done(struct supervisor *sv)
 			format_duration(cfg->restart_window_ms, w, sizeof(w));
 			log_event(LOG_ERR, "start", NULL, "restart_limit", st, -1,
 			    "restart limit reached (%ld in %s): giving up", lim, w);
+			notify_failed("start: restart limit reached: app %s",
+			    sv->why);
 			sv_done(sv);
 			return;
 		}
@@ -282,6 +312,8 @@ send_stop_signal(struct supervisor *sv)
 		sig = sv->rt->stop_sig != 0 ? sv->rt->stop_sig : SIGTERM;
 	log_event(LOG_INFO, "start", NULL, "app_stop", -1, -1,
 	    "sending %s to the app (pid %d)", signal_name(sig), (int)sv->pid);
+	/* systemd must let the app have its stop_timeout (0: no bound). */
+	notify_wait(cfg->stop_timeout_ms);
 	kill(app_target(sv), sig);
 	if (cfg->stop_timeout_ms > 0) {
 		ev_timer_set(&sv->timer, (ev_tstamp)cfg->stop_timeout_ms / 1000.,
