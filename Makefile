@@ -41,7 +41,7 @@ PGSRCS	 = $(wildcard src/pglock/*.c)
 PGOBJS	 = $(PGSRCS:src/pglock/%.c=$(B)/pglock/%.o)
 
 .PHONY: all check unit golden blackbox asan demo deps install clean help \
-	bench static lint
+	bench static lint engines container systemd
 
 all: hookrun $(PGLOCK)
 
@@ -63,12 +63,14 @@ $(B) $(B)/unit $(B)/pglock:
 $(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBOBJS) | $(B)/unit
 	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(LIBOBJS) $(LDLIBS)
 
-# Everything a newcomer needs, from a clean clone.
+# Everything a newcomer needs, from a clean clone. The engine suites run when
+# root and the engines can start here; otherwise they say why they skipped.
 check: deps
 	$(MAKE) all
 	$(MAKE) unit golden lint
 	$(MAKE) blackbox
 	$(MAKE) asan
+	$(MAKE) engines
 
 unit: $(UNITBINS)
 	@fail=0; for t in $(UNITBINS); do $$t || fail=1; done; exit $$fail
@@ -88,6 +90,18 @@ asan: $(PGLOCK)
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
 		$(PYTHON) -m pytest -q -p no:cacheprovider tests/blackbox
+
+# hookrun in the engines it is for: podman with runc (tests/container, which
+# also builds conf/Dockerfile), and systemd 252 booted in systemd-nspawn
+# (tests/systemd). Root only; REQUIRE_ENGINES=1 makes a skip a failure.
+engines: all static
+	sh tests/engines
+
+container: all static
+	tests/container/run
+
+systemd: all
+	tests/systemd/run
 
 # A statically linked hookrun for scratch or distroless images.
 static:
@@ -132,7 +146,8 @@ clean:
 help:
 	@echo "make          build hookrun (and hookrun-pglock where libpq is found)"
 	@echo "make demo     build and run the demo (conf/demo.ini)"
-	@echo "make check    every test: unit, golden, black-box, ASan/UBSan"
+	@echo "make check    every test: unit, golden, black-box, ASan/UBSan, engines"
+	@echo "make engines  the container and systemd suites (root; also: make container, make systemd)"
 	@echo "make deps     apt-install what is missing (as root)"
 	@echo "make install  PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 	@echo "make bench    benchmarks (tests/bench)"
