@@ -87,8 +87,13 @@ sv_done(struct supervisor *sv)
 	else if (sv->last_status >= 0)
 		sv->exit_status = app->success_status[sv->last_status & 255] ?
 		    0 : sv->last_status;
-	/* Killed by the stop signal hookrun was given: no failure of its own. */
-	if (sv->exit_status != 0 && !sv->forced &&
+	/*
+	 * Killed by the stop signal hookrun was given: no failure of its own.
+	 * A forced status was said where it was decided; this is a backstop.
+	 */
+	if (sv->forced)
+		notify_failed("start: app stopped (status %d)", sv->forced);
+	else if (sv->exit_status != 0 &&
 	    !(sv->rt->stop_sig != 0 && sv->signaled))
 		notify_failed("start: app %s", sv->why);
 }
