@@ -41,7 +41,7 @@ PGSRCS	 = $(wildcard src/pglock/*.c)
 PGOBJS	 = $(PGSRCS:src/pglock/%.c=$(B)/pglock/%.o)
 
 .PHONY: all check unit golden blackbox asan demo deps install clean help \
-	bench static lint fuzz fuzz-build
+	bench static lint fuzz fuzz-build engines container systemd
 
 all: hookrun $(PGLOCK)
 
@@ -63,13 +63,15 @@ $(B) $(B)/unit $(B)/pglock:
 $(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBOBJS) | $(B)/unit
 	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(LIBOBJS) $(LDLIBS)
 
-# Everything a newcomer needs, from a clean clone.
+# Everything a newcomer needs, from a clean clone. The engine suites run when
+# root and the engines can start here; otherwise they say why they skipped.
 check: deps
 	$(MAKE) all
 	$(MAKE) unit golden lint
 	$(MAKE) blackbox
 	$(MAKE) asan
 	$(MAKE) fuzz FUZZ_SECONDS=60
+	$(MAKE) engines
 
 unit: $(UNITBINS)
 	@fail=0; for t in $(UNITBINS); do $$t || fail=1; done; exit $$fail
@@ -118,6 +120,17 @@ $(FZ)/fuzz_probe: tests/fuzz/fuzz_probe.c $(PROBEOBJS)
 $(FZ)/fuzz_parse: tests/fuzz/fuzz_parse.c $(PARSEOBJS)
 	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
 		$(PARSEOBJS)
+# hookrun in the engines it is for: podman with runc (tests/container, which
+# also builds conf/Dockerfile), and systemd 252 booted in systemd-nspawn
+# (tests/systemd). Root only; REQUIRE_ENGINES=1 makes a skip a failure.
+engines: all static
+	sh tests/engines
+
+container: all static
+	tests/container/run
+
+systemd: all
+	tests/systemd/run
 
 # A statically linked hookrun for scratch or distroless images.
 static:
@@ -162,7 +175,8 @@ clean:
 help:
 	@echo "make          build hookrun (and hookrun-pglock where libpq is found)"
 	@echo "make demo     build and run the demo (conf/demo.ini)"
-	@echo "make check    every test: unit, golden, black-box, ASan/UBSan"
+	@echo "make check    every test: unit, golden, black-box, ASan/UBSan, engines"
+	@echo "make engines  the container and systemd suites (root; also: make container, make systemd)"
 	@echo "make deps     apt-install what is missing (as root)"
 	@echo "make install  PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 	@echo "make bench    benchmarks (tests/bench)"

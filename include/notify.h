@@ -15,8 +15,23 @@
 void	 notify_init(struct ev_loop *loop);
 /* Sends one datagram ("READY=1", "STATUS=..."); nothing without NOTIFY_SOCKET. */
 void	 notify_send(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* EXTEND_TIMEOUT_USEC= for something that may take ms (0: nothing). */
-void	 notify_extend(int64_t ms);
+/*
+ * A wait that may last ms begins (a hook, a lock, the ready wait, the app's
+ * stop_timeout): EXTEND_TIMEOUT_USEC= of ms and some slack, so that
+ * systemd's start or stop timeout does not cut it short. ms <= 0: a wait
+ * without bound, extended again every few seconds until the next
+ * notify_wait or notify_wait_over.
+ */
+void	 notify_wait(int64_t ms);
+/* Nothing to wait for any more (the app is ready): no more extensions. */
+void	 notify_wait_over(void);
+/*
+ * A failure that ends hookrun (a hook, the app): STATUS= says it now, and
+ * again at notify_exit, whatever STATUS= came between. The first one counts.
+ */
+void	 notify_failed(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* hookrun is about to exit. */
+void	 notify_exit(void);
 /* WATCHDOG=1 pings go out at half of WATCHDOG_USEC only while the app is alive. */
 void	 notify_app_alive(int alive);
 

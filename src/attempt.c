@@ -245,8 +245,8 @@ attempt_spawn(struct hook_run *hr)
 	}
 
 	/* systemd's start or stop timeout must not cut a hook short. */
-	if (hr->hook->timeout_ms > 0)
-		notify_extend(hr->hook->timeout_ms + rt->cfg->kill_timeout_ms);
+	notify_wait(hr->hook->timeout_ms > 0 && rt->cfg->kill_timeout_ms > 0 ?
+	    hr->hook->timeout_ms + rt->cfg->kill_timeout_ms : 0);
 	notify_send("STATUS=%s: %s (attempt %ld)", phase_name(pr->id), hr->hook->name,
 	    hr->attempt);
 

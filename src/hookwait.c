@@ -46,8 +46,8 @@ hookwait_start(struct hookwait *w, struct runtime *rt, const char *phase,
 	c->workdir = h->proc.workdir;
 	c->timeout_ms = PROBE_TRY_TIMEOUT_MS;
 	c->timeout_exec = 0;
-	if (h->timeout_ms > 0)
-		notify_extend(h->timeout_ms);
+	/* systemd must let the wait have its timeout (0: no bound). */
+	notify_wait(h->timeout_ms);
 	notify_send("STATUS=%s: %s: waiting (attempt %ld)", phase, h->name,
 	    attempt);
 	if (probe_wait_start(&w->pw, c, h->wait, h->nwait, 1, all_answered,

@@ -257,7 +257,12 @@ run(struct runtime *rt, int only)
 	int status;
 
 	if (only >= 0) {
-		status = phase_run(rt, only, NULL);
+		status = phase_run(rt, only, &failed);
+		if (status != 0 && !rt->stop_sig)
+			notify_failed("%s: %s failed (status %d)",
+			    phase_name(only), failed != NULL ? failed : "?",
+			    status);
+		notify_wait(rt->cfg->kill_timeout_ms);
 		reap_descendants(rt);
 		return rt->stop_sig ? 128 + rt->stop_sig : status;
 	}
@@ -267,14 +272,18 @@ run(struct runtime *rt, int only)
 		status = 128 + rt->stop_sig;
 		log_event(LOG_WARN, "pre_start", NULL, "phase_abort", status, -1,
 		    "stopped by a signal: not starting the app");
-	} else if (status != 0)
+	} else if (status != 0) {
 		log_event(LOG_ERR, "pre_start", NULL, "phase_abort", status, -1,
 		    "hook %s failed: not starting the app",
 		    failed != NULL ? failed : "?");
-	else
+		notify_failed("pre_start: %s failed (status %d): not starting "
+		    "the app", failed != NULL ? failed : "?", status);
+	} else
 		status = supervise_run(rt);
 	status_state(STATUS_POST_STOP);
 	phase_run(rt, PHASE_POST_STOP, NULL);
+	/* The sweep may wait kill_timeout. */
+	notify_wait(rt->cfg->kill_timeout_ms);
 	reap_descendants(rt);
 	status_exit(status);
 	return status;
@@ -355,6 +364,7 @@ main(int argc, char **argv)
 		status_open(rt.loop, cfg.status_file, cfg.status_file_set);
 
 	status = run(&rt, o.only);
+	notify_exit();
 	/* What a slow reader has not taken yet, it gets a little longer for. */
 	sink_stop(SINK_EXIT_MS);
 

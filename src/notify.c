@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +17,24 @@
 #include "notify.h"
 
 #define APP_SOCKET	"notify"	/* its name in its directory */
+/*
+ * What systemd is told to add to a bounded wait: the moment hookrun needs
+ * after it (a KILLed hook's group seen to go, the next step's message), with
+ * room for a loaded machine.
+ */
+#define WAIT_SLACK_MS	2000
+/* A wait without bound is extended by KEEP_MS, again every KEEP_EVERY_S. */
+#define KEEP_MS		6000
+#define KEEP_EVERY_S	2.
 
 static int			 out_fd = -1;
 static struct sockaddr_un	 out_addr;
 static socklen_t		 out_len;
+static struct ev_loop		*out_loop;
 static ev_timer			 watchdog;
+static ev_timer			 keep;		/* extends a wait without bound */
 static int			 app_alive;
+static char			 failure[512];	/* STATUS= after a failure */
 
 static int			 app_fd = -1;
 static ev_io			 app_io;
@@ -38,6 +51,15 @@ watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	if (app_alive)
 		notify_send("WATCHDOG=1");
+}
+
+static void
+keep_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	notify_send("EXTEND_TIMEOUT_USEC=%lld", (long long)KEEP_MS * 1000);
 }
 
 void
@@ -69,6 +91,8 @@ notify_init(struct ev_loop *loop)
 		    (ev_tstamp)us / 2e6);
 		ev_timer_start(loop, &watchdog);
 	}
+	out_loop = loop;
+	ev_timer_init(&keep, keep_cb, KEEP_EVERY_S, KEEP_EVERY_S);
 	unsetenv("NOTIFY_SOCKET");
 	unsetenv("WATCHDOG_USEC");
 	unsetenv("WATCHDOG_PID");
@@ -95,11 +119,54 @@ notify_send(const char *fmt, ...)
 		log_debug("NOTIFY_SOCKET: sendto: %s", strerror(errno));
 }
 
+/*
+ * systemd counts its start and stop timeouts from the start of the job; an
+ * extension reaches from the moment it is received, and only ever moves
+ * the deadline later. So each wait says how long it may last, as it begins.
+ */
 void
-notify_extend(int64_t ms)
+notify_wait(int64_t ms)
 {
-	if (ms > 0)
-		notify_send("EXTEND_TIMEOUT_USEC=%lld", (long long)ms * 1000);
+	if (out_fd < 0)
+		return;
+	ev_timer_stop(out_loop, &keep);
+	if (ms > 0) {
+		if (ms > INT64_MAX / 1000 - WAIT_SLACK_MS)
+			ms = INT64_MAX / 1000 - WAIT_SLACK_MS;
+		notify_send("EXTEND_TIMEOUT_USEC=%lld",
+		    (long long)(ms + WAIT_SLACK_MS) * 1000);
+		return;
+	}
+	keep_cb(out_loop, &keep, 0);
+	ev_timer_again(out_loop, &keep);
+}
+
+void
+notify_wait_over(void)
+{
+	if (out_fd >= 0)
+		ev_timer_stop(out_loop, &keep);
+}
+
+void
+notify_failed(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (failure[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(failure, sizeof(failure), fmt, ap);
+	va_end(ap);
+	notify_send("STATUS=%s", failure);
+}
+
+void
+notify_exit(void)
+{
+	notify_wait_over();
+	if (failure[0] != '\0')
+		notify_send("STATUS=%s", failure);
 }
 
 void

@@ -151,8 +151,7 @@ attempt_start(struct hook_run *hr)
 		return;
 	}
 	/* Nor must systemd cut short a wait for the lock. */
-	if (hr->hook->lock_timeout_ms > 0)
-		notify_extend(hr->hook->lock_timeout_ms);
+	notify_wait(hr->hook->lock_timeout_ms);
 	notify_send("STATUS=%s: %s: taking the lock (attempt %ld)", pname(pr),
 	    hr->hook->name, hr->attempt);
 	lock_acquire(&hr->lock, pr->rt, hr->hook, pname(pr), lock_cb, hr);
@@ -205,6 +204,8 @@ attempt_after(struct hook_run *hr)
 		log_event(LOG_WARN, pname(pr), h->name, "hook_retry", -1, -1,
 		    "retrying in %s (attempt %ld of %ld)", d, hr->attempt + 1,
 		    h->retries + 1);
+		if (hr->delay_ms > 0)
+			notify_wait(hr->delay_ms);
 		ev_timer_set(&hr->timer, (ev_tstamp)hr->delay_ms / 1000., 0.);
 		ev_timer_start(rt->loop, &hr->timer);
 		if (hr->delay_ms < INT64_MAX / 2)

@@ -4,6 +4,7 @@
 #include <malloc.h>
 #include <stdint.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -52,6 +53,8 @@ struct supervisor {
 	int			 stopping_sent;	/* and STOPPING=1 */
 	struct health		 health;
 	int			 heal;		/* stopping to restart an unhealthy app */
+	int			 signaled;	/* the app's last exit was by a signal */
+	char			 why[64];	/* and how it went, for STATUS= */
 };
 
 static struct supervisor *active;
@@ -90,6 +93,15 @@ sv_done(struct supervisor *sv)
 	else if (sv->last_status >= 0)
 		sv->exit_status = app->success_status[sv->last_status & 255] ?
 		    0 : sv->last_status;
+	/*
+	 * Killed by the stop signal hookrun was given: no failure of its own.
+	 * A forced status was said where it was decided; this is a backstop.
+	 */
+	if (sv->forced)
+		notify_failed("start: app stopped (status %d)", sv->forced);
+	else if (sv->exit_status != 0 &&
+	    !(sv->rt->stop_sig != 0 && sv->signaled))
+		notify_failed("start: app %s", sv->why);
 }
 
 /*
@@ -119,6 +131,7 @@ running(struct supervisor *sv)
 {
 	memory_trim();
 	status_state(STATUS_RUNNING);
+	notify_wait_over();
 	if (!sv->ready_sent)
 		notify_send("READY=1\nSTATUS=running");
 	else
@@ -135,6 +148,8 @@ post_done(struct phase_run *pr)
 		log_event(LOG_ERR, "post_start", NULL, "phase_abort",
 		    pr->result, -1, "hook %s failed: stopping the app",
 		    pr->failed != NULL ? pr->failed : "?");
+		notify_failed("post_start: %s failed (status %d): stopping the "
+		    "app", pr->failed != NULL ? pr->failed : "?", pr->result);
 		sv->forced = pr->result;
 		stop_begin(sv);
 		return;
@@ -170,14 +185,25 @@ app_exit_cb(struct ev_loop *loop, ev_child *w, int revents)
 	status_ready(0);
 	sv->rt->app_status = st;
 	sv->last_status = st;
-	if (WIFSIGNALED(w->rstatus))
-		log_event(LOG_INFO, "start", NULL, "app_exit", st, -1,
-		    "app killed by signal %s (status %d)",
-		    signal_name(WTERMSIG(w->rstatus)), st);
+	sv->signaled = WIFSIGNALED(w->rstatus);
+	if (sv->signaled)
+		snprintf(sv->why, sizeof(sv->why), "killed by signal %s "
+		    "(status %d)", signal_name(WTERMSIG(w->rstatus)), st);
 	else
-		log_event(LOG_INFO, "start", NULL, "app_exit", st, -1,
-		    "app exited with status %d", st);
+		snprintf(sv->why, sizeof(sv->why), "exited with status %d", st);
+	log_event(LOG_INFO, "start", NULL, "app_exit", st, -1, "app %s",
+	    sv->why);
 	sv_step(sv);
+}
+
+/* How long the ready wait may last: ready_timeout, or a shorter delay; 0: no bound. */
+static int64_t
+ready_wait_ms(const struct app *app)
+{
+	if (app->ready == READY_DELAY && (app->ready_timeout_ms == 0 ||
+	    app->ready_delay_ms < app->ready_timeout_ms))
+		return app->ready_delay_ms;
+	return app->ready_timeout_ms;
 }
 
 static void
@@ -190,6 +216,7 @@ app_start(struct supervisor *sv)
 		log_event(LOG_ERR, "start", NULL, "app_ready", -1, -1,
 		    "ready = %s: %s", rt->cfg->app.ready_arg, strerror(errno));
 		sv->forced = 70;
+		notify_failed("start: app not started (status 70)");
 		sv_done(sv);
 		return;
 	}
@@ -198,6 +225,7 @@ app_start(struct supervisor *sv)
 	if (sv->pid == -1) {
 		sv->pid = 0;
 		ready_stop(&sv->ready);
+		notify_failed("start: app not started (status %d)", sv->forced);
 		sv_done(sv);
 		return;
 	}
@@ -213,6 +241,8 @@ app_start(struct supervisor *sv)
 	    "app started (pid %d)", (int)sv->pid);
 	notify_app_alive(1);
 	notify_send("STATUS=start: waiting for the app to be ready");
+	if (rt->cfg->app.ready != READY_NONE)
+		notify_wait(ready_wait_ms(&rt->cfg->app));
 	ready_start(&sv->ready, app_ready, sv);
 }
 
@@ -221,8 +251,11 @@ app_ready(void *arg, int ok)
 {
 	struct supervisor *sv = arg;
 	struct runtime *rt = sv->rt;
+	char d[32];
 
 	if (!ok) {
+		format_duration(rt->cfg->app.ready_timeout_ms, d, sizeof(d));
+		notify_failed("start: app not ready within %s: stopping it", d);
 		sv->forced = 125;
 		stop_begin(sv);
 		return;
@@ -298,6 +331,8 @@ restart_or_done(struct supervisor *sv, int heal)
 			format_duration(cfg->restart_window_ms, w, sizeof(w));
 			log_event(LOG_ERR, "start", NULL, "restart_limit", st, -1,
 			    "restart limit reached (%ld in %s): giving up", lim, w);
+			notify_failed("start: restart limit reached: app %s",
+			    sv->why);
 			sv_done(sv);
 			return;
 		}
@@ -336,6 +371,8 @@ send_stop_signal(struct supervisor *sv)
 		sig = sv->rt->stop_sig != 0 ? sv->rt->stop_sig : SIGTERM;
 	log_event(LOG_INFO, "start", NULL, "app_stop", -1, -1,
 	    "sending %s to the app (pid %d)", signal_name(sig), (int)sv->pid);
+	/* systemd must let the app have its stop_timeout (0: no bound). */
+	notify_wait(cfg->stop_timeout_ms);
 	spawn_kill(app_target(sv), sig);
 	if (cfg->stop_timeout_ms > 0) {
 		ev_timer_set(&sv->timer, (ev_tstamp)cfg->stop_timeout_ms / 1000.,
