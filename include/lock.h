@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "children.h"
 #include "config.h"
 #include "runtime.h"
 
@@ -46,7 +47,7 @@ struct lock {
 	int			 fd;		/* the open lock file; -1 */
 	/* lock = exec:COMMAND */
 	pid_t			 pid;		/* 0: not running */
-	ev_child		 child;
+	struct child_watch	 child;
 	ev_io			 io;
 	int			 to;		/* its stdin; -1 */
 	int			 from;		/* its stdout; -1 */

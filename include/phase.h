@@ -5,6 +5,7 @@
 #include <ev.h>
 #include <sys/types.h>
 
+#include "children.h"
 #include "config.h"
 #include "lock.h"
 #include "output.h"
@@ -19,8 +20,9 @@ struct hook_run {
 	long			 attempt;
 	int64_t			 delay_ms;	/* the next retry delay */
 	pid_t			 pid;		/* 0: not running */
-	ev_child		 child;
-	ev_child		 group;		/* any child: is the group gone? */
+	struct child_watch	 child;
+	struct child_watch	 group;		/* any child: is the group gone? */
+	int			 wstatus;
 	ev_timer		 timer;		/* timeout, kill grace or retry delay */
 	ev_tstamp		 started;
 	int			 term_sent;	/* timed out, deadline or stop */
@@ -57,8 +59,5 @@ void	 phase_start(struct phase_run *pr, struct runtime *rt,
 int	 phase_run(struct runtime *rt, enum phase_id id, const char **failed);
 /* Ends a phase early: its running hook gets SIGTERM (and SIGKILL after kill_timeout). */
 void	 phase_stop(struct phase_run *pr);
-
-/* The exit status of a wait status: N, or 128+S. */
-int	 phase_wait_status(int wstatus);
 
 #endif

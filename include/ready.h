@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "children.h"
 #include "hosts.h"
 #include "output.h"
 #include "runtime.h"
@@ -24,7 +25,7 @@ struct ready {
 	ev_io		 io;		/* fd:N pipe, or a tcp connect */
 	int		 fd;
 	pid_t		 probe;		/* exec: the running probe */
-	ev_child	 probe_child;
+	struct child_watch probe_child;
 	struct output	 probe_out;
 	char		 pipebuf[64];
 	int		 child_fd;	/* fd:N: the end the app gets */

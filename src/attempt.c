@@ -17,7 +17,7 @@
 #include "spawn.h"
 
 static void	 timer_cb(struct ev_loop *, ev_timer *, int);
-static void	 group_cb(struct ev_loop *, ev_child *, int);
+static void	 group_cb(struct child_watch *, int);
 static void	 group_wait(struct hook_run *);
 
 void
@@ -25,8 +25,6 @@ attempt_init(struct hook_run *hr)
 {
 	ev_timer_init(&hr->timer, timer_cb, 0., 0.);
 	hr->timer.data = hr;
-	ev_child_init(&hr->group, group_cb, 0, 0);
-	hr->group.data = hr;
 }
 
 /* SIGTERM to the hook's group; SIGKILL follows after kill_timeout. */
@@ -85,15 +83,14 @@ timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 static void
-child_cb(struct ev_loop *loop, ev_child *w, int revents)
+child_cb(struct child_watch *w, int wstatus)
 {
 	struct hook_run *hr = w->data;
 
-	(void)revents;
-	ev_child_stop(loop, w);
 	hr->exited = 1;
-	hr->status = hr->timed_out ? 124 : phase_wait_status(w->rstatus);
-	output_finish(loop, &hr->out);
+	hr->wstatus = wstatus;
+	hr->status = hr->timed_out ? 124 : children_exit_status(wstatus);
+	output_finish(hr->pr->rt->loop, &hr->out);
 	/* After a TERM, the rest of the group gets its grace too. */
 	if (hr->term_sent && ev_is_active(&hr->timer))
 		group_wait(hr);
@@ -111,15 +108,14 @@ group_wait(struct hook_run *hr)
 {
 	if (kill(-hr->pid, 0) == -1)
 		attempt_end(hr);
-	else if (!ev_is_active(&hr->group))
-		ev_child_start(hr->pr->rt->loop, &hr->group);
+	else if (!hr->group.active)
+		children_watch(&hr->group, 0, group_cb, hr);
 }
 
 static void
-group_cb(struct ev_loop *loop, ev_child *w, int revents)
+group_cb(struct child_watch *w, int wstatus)
 {
-	(void)loop;
-	(void)revents;
+	(void)wstatus;
 	group_wait(w->data);
 }
 
@@ -191,9 +187,7 @@ attempt_spawn(struct hook_run *hr)
 		return;
 	}
 
-	ev_child_init(&hr->child, child_cb, hr->pid, 0);
-	hr->child.data = hr;
-	ev_child_start(rt->loop, &hr->child);
+	children_watch(&hr->child, hr->pid, child_cb, hr);
 	output_start(rt->loop, &hr->out);
 	if (hr->hook->timeout_ms > 0) {
 		ev_timer_set(&hr->timer, (ev_tstamp)hr->hook->timeout_ms / 1000., 0.);
@@ -215,7 +209,7 @@ attempt_log(struct hook_run *hr, int64_t ms)
 	else if (hr->timed_out)
 		log_event(LOG_ERR, ph, name, "hook_exit", st, ms,
 		    "timed out (status %d) in %lldms", st, (long long)ms);
-	else if (hr->exited && st > 128 && WIFSIGNALED(hr->child.rstatus))
+	else if (hr->exited && st > 128 && WIFSIGNALED(hr->wstatus))
 		log_event(LOG_ERR, ph, name, "hook_exit", st, ms,
 		    "killed by signal %s (status %d) in %lldms",
 		    signal_name(st - 128), st, (long long)ms);

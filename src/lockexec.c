@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "children.h"
 #include "env.h"
 #include "lockexec.h"
 #include "log.h"
@@ -60,7 +61,7 @@ lockexec_stop(struct lock *lk)
 {
 	if (lk->pid > 0) {
 		kill(-lk->pid, SIGTERM);
-		ev_child_stop(lk->loop, &lk->child);
+		children_unwatch(&lk->child);
 		lk->pid = 0;
 	}
 	close_output(lk);
@@ -196,15 +197,13 @@ exited_waiting(struct lock *lk, const char *how)
 }
 
 static void
-child_cb(struct ev_loop *loop, ev_child *w, int revents)
+child_cb(struct child_watch *w, int wstatus)
 {
 	struct lock *lk = w->data;
-	int ok = WIFEXITED(w->rstatus) && WEXITSTATUS(w->rstatus) == 0;
+	int ok = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
 	char how[64];
 
-	(void)revents;
-	ev_child_stop(loop, w);
-	exit_text(w->rstatus, how, sizeof(how));
+	exit_text(wstatus, how, sizeof(how));
 	if (lk->from >= 0)
 		read_output(lk);
 	close_output(lk);
@@ -366,9 +365,7 @@ lockexec_start(struct lock *lk, struct runtime *rt)
 		return;
 	}
 	fcntl(lk->from, F_SETFL, O_NONBLOCK);
-	ev_child_init(&lk->child, child_cb, lk->pid, 0);
-	lk->child.data = lk;
-	ev_child_start(lk->loop, &lk->child);
+	children_watch(&lk->child, lk->pid, child_cb, lk);
 	ev_io_init(&lk->io, io_cb, lk->from, EV_READ);
 	lk->io.data = lk;
 	ev_io_start(lk->loop, &lk->io);

@@ -12,6 +12,7 @@
 
 #include <ev.h>
 
+#include "children.h"
 #include "config.h"
 #include "env.h"
 #include "guard.h"
@@ -69,7 +70,10 @@ ensure_std_fds(void)
 		close(fd);
 }
 
-/* libev wakes every minute unless it has a timerfd, which it makes for a periodic. */
+/*
+ * libev wakes every minute unless it has a timerfd (to see the clock jump),
+ * which it makes for a periodic.
+ */
 static void
 loop_quiet(struct ev_loop *loop)
 {
@@ -167,6 +171,28 @@ options_parse(struct options *o, int argc, char **argv)
 		o->config = CONFIG_DEFAULT_FILE;
 }
 
+/* Where every signal read goes: CHLD to the reaper, the rest to the supervisor. */
+static void
+on_signal(int sig, void *rt)
+{
+	if (sig == SIGCHLD)
+		children_reap();
+	else
+		supervise_signal(sig, rt);
+}
+
+/* An event loop without libev's own signal and child handling (signals.c, children.c). */
+static struct ev_loop *
+loop_new(void)
+{
+	struct ev_loop *loop;
+
+	/* Naming the backend spares libev the kernel version probe. */
+	if ((loop = ev_loop_new(EVFLAG_NOENV | EVBACKEND_EPOLL)) == NULL)
+		loop = ev_loop_new(EVFLAG_NOENV);
+	return loop;
+}
+
 static int
 run(struct runtime *rt, int only)
 {
@@ -200,12 +226,13 @@ main(int argc, char **argv)
 	struct options o;
 	struct config cfg;
 	struct runtime rt;
+	struct signals_launch launch;
+	pid_t self;
 	size_t i;
 	int status;
 
 	if (argc > 1 && strcmp(argv[1], GUARD_FLAG) == 0)
 		return guard_main(argv + 2);
-	spawn_init();
 	ensure_std_fds();
 	options_parse(&o, argc, argv);
 	log_init(o.verbosity, o.json == 1);
@@ -236,15 +263,22 @@ main(int argc, char **argv)
 	memset(&rt, 0, sizeof(rt));
 	rt.cfg = &cfg;
 	rt.app_status = -1;
-	if ((rt.loop = ev_default_loop(EVFLAG_NOENV)) == NULL) {
-		log_err("ev_default_loop: cannot make the event loop");
+	self = getpid();
+	if ((rt.loop = loop_new()) == NULL) {
+		log_err("ev_loop_new: cannot make the event loop");
 		config_free(&cfg);
 		return 70;
 	}
 	loop_quiet(rt.loop);
 	notify_init(rt.loop);
-	signals_init(rt.loop, supervise_signal, &rt);
-	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+	if (signals_init(rt.loop, self, on_signal, &rt, &launch) == -1) {
+		log_err("signalfd: %s", strerror(errno));
+		config_free(&cfg);
+		ev_loop_destroy(rt.loop);
+		return 70;
+	}
+	spawn_init(self, &launch.mask, launch.chld_ignored);
+	if (self != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_debug("prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
 
 	status = run(&rt, o.only);
@@ -254,6 +288,7 @@ main(int argc, char **argv)
 		free(rt.exports[i]);
 	free(rt.exports);
 	config_free(&cfg);
+	signals_close(rt.loop);
 	ev_loop_destroy(rt.loop);
 	return status;
 }

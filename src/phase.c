@@ -16,16 +16,6 @@ static void	 hook_next(struct phase_run *);
 static void	 attempt_after(struct hook_run *);
 static void	 released_cb(struct lock *, enum lock_event, void *);
 
-int
-phase_wait_status(int wstatus)
-{
-	if (WIFEXITED(wstatus))
-		return WEXITSTATUS(wstatus);
-	if (WIFSIGNALED(wstatus))
-		return 128 + WTERMSIG(wstatus);
-	return 70;
-}
-
 static const char *
 pname(const struct phase_run *pr)
 {
@@ -167,7 +157,7 @@ attempt_end(struct hook_run *hr)
 	if (hr->lock_lost)
 		hr->status = LOCK_STATUS_FAILED;
 	attempt_log(hr, ms);
-	ev_child_stop(rt->loop, &hr->group);
+	children_unwatch(&hr->group);
 	env_exports_collect(rt, h, hr->status == 0);
 	hr->pid = 0;
 	if (hr->lock.state == LOCK_HELD)

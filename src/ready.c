@@ -11,13 +11,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "children.h"
 #include "env.h"
 #include "hosts.h"
 #include "log.h"
 #include "notify.h"
 #include "parse.h"
 #include "path.h"
-#include "phase.h"
 #include "ready.h"
 #include "spawn.h"
 
@@ -59,7 +59,7 @@ ready_quiet(struct ready *r)
 	ev_timer_stop(loop, &r->retry);
 	ready_close_fd(r);
 	if (r->probe > 0) {
-		ev_child_stop(loop, &r->probe_child);
+		children_unwatch(&r->probe_child);
 		kill(-r->probe, SIGKILL);
 		output_finish(loop, &r->probe_out);
 		r->probe = 0;
@@ -188,15 +188,13 @@ tcp_try(struct ready *r)
 }
 
 static void
-probe_cb(struct ev_loop *loop, ev_child *w, int revents)
+probe_cb(struct child_watch *w, int wstatus)
 {
 	struct ready *r = w->data;
 
-	(void)revents;
-	ev_child_stop(loop, w);
-	output_finish(loop, &r->probe_out);
+	output_finish(r->rt->loop, &r->probe_out);
 	r->probe = 0;
-	if (WIFEXITED(w->rstatus) && WEXITSTATUS(w->rstatus) == 0)
+	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
 		ready_end(r, 1);
 	else
 		retry_later(r);
@@ -244,9 +242,7 @@ probe_start(struct ready *r)
 		retry_later(r);
 		return;
 	}
-	ev_child_init(&r->probe_child, probe_cb, r->probe, 0);
-	r->probe_child.data = r;
-	ev_child_start(r->rt->loop, &r->probe_child);
+	children_watch(&r->probe_child, r->probe, probe_cb, r);
 	output_start(r->rt->loop, &r->probe_out);
 	return;
 fail:

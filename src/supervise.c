@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "children.h"
 #include "log.h"
 #include "notify.h"
 #include "output.h"
@@ -33,7 +34,7 @@ struct supervisor {
 	struct runtime		*rt;
 	enum sv_state		 state;
 	pid_t			 pid;		/* 0: the app is not running */
-	ev_child		 child;
+	struct child_watch	 child;
 	ev_timer		 timer;		/* stop_timeout, restart delay */
 	struct phase_run	 post;		/* post_start */
 	struct phase_run	 pre;		/* pre_stop */
@@ -144,13 +145,11 @@ pre_done(struct phase_run *pr)
 }
 
 static void
-app_exit_cb(struct ev_loop *loop, ev_child *w, int revents)
+app_exit_cb(struct child_watch *w, int wstatus)
 {
 	struct supervisor *sv = w->data;
-	int st = phase_wait_status(w->rstatus);
+	int st = children_exit_status(wstatus);
 
-	(void)revents;
-	ev_child_stop(loop, w);
 	/* Take the terminal back, if the app had it (TTOU is ignored). */
 	if (sv->foreground)
 		tcsetpgrp(STDIN_FILENO, getpgrp());
@@ -160,10 +159,10 @@ app_exit_cb(struct ev_loop *loop, ev_child *w, int revents)
 	sv->rt->app_pid = 0;
 	sv->rt->app_status = st;
 	sv->last_status = st;
-	if (WIFSIGNALED(w->rstatus))
+	if (WIFSIGNALED(wstatus))
 		log_event(LOG_INFO, "start", NULL, "app_exit", st, -1,
 		    "app killed by signal %s (status %d)",
-		    signal_name(WTERMSIG(w->rstatus)), st);
+		    signal_name(WTERMSIG(wstatus)), st);
 	else
 		log_event(LOG_INFO, "start", NULL, "app_exit", st, -1,
 		    "app exited with status %d", st);
@@ -193,9 +192,7 @@ app_start(struct supervisor *sv)
 	}
 	sv->started = mono_now();
 	rt->app_pid = sv->pid;
-	ev_child_init(&sv->child, app_exit_cb, sv->pid, 0);
-	sv->child.data = sv;
-	ev_child_start(rt->loop, &sv->child);
+	children_watch(&sv->child, sv->pid, app_exit_cb, sv);
 	log_event(LOG_INFO, "start", NULL, "app_start", -1, -1,
 	    "app started (pid %d)", (int)sv->pid);
 	notify_app_alive(1);
