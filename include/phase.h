@@ -1,39 +1,15 @@
-/* phase.h: runs the hooks of one phase: in order, with timeouts, retries and the deadline. */
+/* phase.h: runs the hooks of one phase: in order, with retries, on_failure and the deadline. */
 #ifndef HOOKRUN_PHASE_H
 #define HOOKRUN_PHASE_H
 
 #include <ev.h>
-#include <sys/types.h>
+#include <stdint.h>
 
-#include "children.h"
+#include "attempt.h"
 #include "config.h"
-#include "lock.h"
-#include "output.h"
 #include "runtime.h"
 
 struct phase_run;
-
-/* One hook, through its attempts. */
-struct hook_run {
-	struct phase_run	*pr;
-	struct hook		*hook;
-	long			 attempt;
-	int64_t			 delay_ms;	/* the next retry delay */
-	pid_t			 pid;		/* 0: not running */
-	struct child_watch	 child;
-	struct child_watch	 group;		/* any child: is the group gone? */
-	int			 wstatus;
-	ev_timer		 timer;		/* timeout, kill grace or retry delay */
-	ev_tstamp		 started;
-	int			 term_sent;	/* timed out, deadline or stop */
-	int			 timed_out;	/* result is 124 */
-	int			 kill_sent;
-	int			 exited;
-	int			 status;
-	int			 lock_lost;	/* exec lock gone while it ran */
-	struct lock		 lock;		/* taken for each attempt */
-	struct output		 out;
-};
 
 typedef void (*phase_done_fn)(struct phase_run *);
 
@@ -42,7 +18,11 @@ struct phase_run {
 	enum phase_id		 id;
 	struct phase		*ph;
 	size_t			 next;		/* index of the next hook */
-	struct hook_run		 hr;
+	const struct hook	*hook;		/* the one running, or waiting */
+	long			 attempts;	/* of it, so far */
+	int64_t			 delay_ms;	/* its next retry delay */
+	struct attempt		 attempt;
+	ev_timer		 retry;		/* the delay before its next attempt */
 	ev_timer		 deadline;
 	int			 stopping;	/* no more hooks, no retries */
 	int			 running;
