@@ -1,5 +1,5 @@
 /* config_int.h: what the files of the config module share while a file loads */
-/* (config.c, confread.c, confsect.c, confkeys.c, confval.c, conffinish.c). */
+/* (config.c, conferr.c, confread.c, confsect.c, confkeys.c, confval.c, conffinish.c). */
 #ifndef HOOKRUN_CONFIG_INT_H
 #define HOOKRUN_CONFIG_INT_H
 
@@ -57,10 +57,14 @@ struct loader {
 	char		 buf[LINE_MAX_BYTES + 2];
 };
 
-/* config.c */
+/* conferr.c */
 /* Keeps an error of line (0: the whole file), logged in line order later. */
 void	 ld_err(struct loader *ld, int line, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+/* Logs the errors kept, in line order, and forgets them. */
+void	 ld_flush(struct loader *ld);
+
+/* config.c */
 void	 hook_free(struct hook *h);
 
 /* confread.c: inih's line reader and handler (ini_parse_stream). */

@@ -2,7 +2,6 @@
 /* settled, logs its errors in line order. Never exits, starts no process. */
 #include <errno.h>
 #include <ini.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +16,6 @@
 
 static const char *const phase_names[PHASE_COUNT] = {
 	"pre_start", "start", "post_start", "pre_stop", "post_stop"
-};
-
-struct msg {
-	int		 line;
-	size_t		 seq;
-	char		*text;
 };
 
 static void	 proc_free(struct proc *);
@@ -43,64 +36,6 @@ phase_from_name(const char *s)
 		if (strcmp(s, phase_names[i]) == 0)
 			return i;
 	return -1;
-}
-
-/*
- * Errors are kept and logged in line order when the file is read: some are
- * found only once the whole file is known (a missing exec, a user).
- */
-void
-ld_err(struct loader *ld, int line, const char *fmt, ...)
-{
-	struct msg *nm;
-	char text[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	ld->errors++;
-	if ((nm = realloc(ld->msgs, (ld->nmsgs + 1) * sizeof(*nm))) != NULL) {
-		ld->msgs = nm;
-		nm += ld->nmsgs;
-		nm->line = line;
-		nm->seq = ld->nmsgs;
-		if ((nm->text = strdup(text)) != NULL) {
-			ld->nmsgs++;
-			return;
-		}
-	}
-	log_err("%s:%d: %s", ld->file, line, text);	/* no memory: now */
-}
-
-static int
-by_line(const void *a, const void *b)
-{
-	const struct msg *x = a, *y = b;
-
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static void
-ld_flush(struct loader *ld)
-{
-	size_t i;
-
-	if (ld->nmsgs > 0)
-		qsort(ld->msgs, ld->nmsgs, sizeof(*ld->msgs), by_line);
-	for (i = 0; i < ld->nmsgs; i++) {
-		if (ld->msgs[i].line > 0)
-			log_err("%s:%d: %s", ld->file, ld->msgs[i].line,
-			    ld->msgs[i].text);
-		else
-			log_err("%s: %s", ld->file, ld->msgs[i].text);
-		free(ld->msgs[i].text);
-	}
-	free(ld->msgs);
-	ld->msgs = NULL;
-	ld->nmsgs = 0;
 }
 
 static void
