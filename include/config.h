@@ -26,6 +26,8 @@ struct proc {
 	char		 *exec;		/* the exec value, ${} expanded */
 	int		  shell;	/* run exec through /bin/sh -c */
 	char		**argv;		/* split exec, or sh -c exec; NULL-terminated */
+	char		 *path;		/* argv[0] without a '/', found on PATH at
+					   load; NULL: none (looked up when run) */
 	char		 *user;		/* NULL: hookrun's own */
 	char		 *group;
 	uid_t		  uid;		/* valid when user != NULL */
@@ -51,6 +53,7 @@ struct hook {
 	char		 *once;
 	int64_t		  lock_timeout_ms;
 	char		**lock_argv;	/* lock = exec:COMMAND, split; else NULL */
+	char		 *lock_path;	/* its argv[0] found on PATH, as proc.path */
 };
 
 /* A hooks_dir file that was not made a hook, and why (for the plan). */
@@ -79,6 +82,7 @@ struct app {
 	enum ready_kind	  ready;
 	char		 *ready_arg;	/* fd number, host:port, command, duration text */
 	char		**ready_argv;	/* READY_EXEC: the command, split like exec */
+	char		 *ready_path;	/* its argv[0] found on PATH, as proc.path */
 	char		 *ready_host;	/* READY_TCP: without [] around an IPv6 address */
 	char		 *ready_port;	/* READY_TCP: decimal */
 	int		  ready_fd;	/* READY_FD */

@@ -55,6 +55,7 @@ struct loader {
 	struct msg	*msgs;		/* errors, logged in line order */
 	size_t		 nmsgs;
 	char		 buf[LINE_MAX_BYTES + 2];
+	char		 iobuf[4096];	/* fp's: stdio would fstat to size its own */
 };
 
 /* conferr.c */

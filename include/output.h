@@ -15,6 +15,7 @@ struct output_stream {
 	char		*buf;		/* the partial line read so far */
 	size_t		 len;
 	int		 midline;	/* a too long line was cut: no prefix next */
+	int		 nonblock;	/* O_NONBLOCK set (no RWF_NOWAIT here) */
 };
 
 struct output {
@@ -25,11 +26,15 @@ struct output {
 
 /*
  * Makes the pipes of one hook run; child_fds[0] and [1] are the write ends
- * to give the child as 1 and 2 (the caller closes them after spawning).
- * Returns -1 with errno set.
+ * to give the child as 1 and 2, to close with output_close_child once it
+ * is spawned. When hookrun's stdout and stderr are the same file (a
+ * terminal, /dev/null, one journal stream), both are one pipe, read as
+ * one stream: its lines keep the order the hook wrote them in. Returns -1
+ * with errno set.
  */
 int	 output_open(struct output *o, const char *phase, const char *hook,
 	    int child_fds[2]);
+void	 output_close_child(int child_fds[2]);
 void	 output_start(struct ev_loop *loop, struct output *o);
 /*
  * The hook has exited: reads what is left in the pipes without waiting for

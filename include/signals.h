@@ -29,8 +29,8 @@ struct signals_launch {
  * mask, with its default action: it still kills hookrun. Returns the
  * descriptor (above 2), or -1 with errno.
  */
-int	 signals_init(struct ev_loop *loop, pid_t self, signals_fn fn,
-	    void *arg, struct signals_launch *launch);
+int	 signals_init(struct ev_loop *loop, signals_fn fn, void *arg,
+	    struct signals_launch *launch);
 /* Stops watching and closes the descriptor (the signals stay blocked). */
 void	 signals_close(struct ev_loop *loop);
 /* 1 for TERM, INT and QUIT: the signals that stop hookrun. */

@@ -39,9 +39,8 @@ void	 spawn_req_init(struct spawn_req *req, const char *path,
 /*
  * Records what children get back: the signal mask hookrun was started with,
  * and whether SIGCHLD was ignored (the one disposition hookrun changes).
- * self is hookrun's pid.
  */
-void	 spawn_init(pid_t self, const sigset_t *launch_mask, int chld_ignored);
+void	 spawn_init(const sigset_t *launch_mask, int chld_ignored);
 
 /*
  * Starts req in a new process group with the launcher's signal state and

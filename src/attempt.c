@@ -140,7 +140,7 @@ spawn_hook(struct attempt *a)
 	struct runtime *rt = a->rt;
 	const struct proc *p = &a->hook->proc;
 	char err[512], path[PATH_MAX], **envp;
-	const char *step = "exec";
+	const char *step = "exec", *exec = path;
 	struct spawn_req req;
 	int fds[2], e;
 
@@ -153,8 +153,13 @@ spawn_hook(struct attempt *a)
 		finish(a);
 		return;
 	}
-	if ((e = path_resolve_at(p->workdir, p->argv[0], path,
-	    sizeof(path))) != 0) {
+	/* The guard of a locked hook cannot tell a failed exec: checked here. */
+	if (a->hook->lock != NULL && p->path == NULL)
+		e = path_resolve_at(p->workdir, p->argv[0], path, sizeof(path));
+	else
+		e = path_exec(p->path, p->workdir, p->argv[0], path,
+		    sizeof(path), &exec);
+	if (e != 0) {
 		env_free(envp);
 		spawn_failed(a, "exec", e);
 		return;
@@ -173,15 +178,14 @@ spawn_hook(struct attempt *a)
 	notify_send("STATUS=%s: %s (attempt %ld)", a->phase, a->hook->name,
 	    a->number);
 
-	spawn_req_init(&req, path, p->argv, envp, p);
+	spawn_req_init(&req, exec, p->argv, envp, p);
 	req.fd_out = fds[0];
 	req.fd_err = fds[1];
 	req.pdeathsig = SIGKILL;
 	/* A locked hook must not go on once hookrun, and its lock, are gone. */
 	req.guard = a->hook->lock != NULL;
 	a->pid = spawn_process(&req, &e, &step);
-	close(fds[0]);
-	close(fds[1]);
+	output_close_child(fds);
 	env_free(envp);
 	if (a->pid == -1) {
 		a->pid = 0;

@@ -142,7 +142,8 @@ config_load(struct config *cfg, const char *path, int explicit,
 			cfg->found = 0;
 		else
 			ld_err(ld, 0, "cannot open: %s", strerror(errno));
-	} else if (fstat(fileno(ld->fp), &st) == -1)
+	} else if (setvbuf(ld->fp, ld->iobuf, _IOFBF, sizeof(ld->iobuf)),
+	    fstat(fileno(ld->fp), &st) == -1)
 		ld_err(ld, 0, "fstat: %s", strerror(errno));
 	else if (S_ISDIR(st.st_mode))
 		ld_err(ld, 0, "cannot open: %s", strerror(EISDIR));
@@ -153,8 +154,8 @@ config_load(struct config *cfg, const char *path, int explicit,
 			ld_err(ld, 0, "out of memory");
 		else if (ret != 0 && ld->errors == 0)
 			ld_err(ld, ret, "syntax error");
-		if (cfg->strict_permissions && geteuid() == 0 &&
-		    (st.st_mode & (S_IWGRP | S_IWOTH)))
+		if (cfg->strict_permissions &&
+		    (st.st_mode & (S_IWGRP | S_IWOTH)) && geteuid() == 0)
 			ld_err(ld, 0, "writable by group or others "
 			    "(strict_permissions = yes)");
 	}
@@ -173,6 +174,7 @@ proc_free(struct proc *pr)
 {
 	free(pr->exec);
 	argv_free(pr->argv);
+	free(pr->path);
 	free(pr->user);
 	free(pr->group);
 	free(pr->workdir);
@@ -189,6 +191,7 @@ app_free(struct app *a)
 	free(a->ready_host);
 	free(a->ready_port);
 	argv_free(a->ready_argv);
+	free(a->ready_path);
 }
 
 void
@@ -202,6 +205,7 @@ hook_free(struct hook *h)
 	free(h->lock);
 	free(h->once);
 	argv_free(h->lock_argv);
+	free(h->lock_path);
 	free(h);
 }
 

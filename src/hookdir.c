@@ -13,6 +13,8 @@
 #include "hookdir.h"
 #include "log.h"
 
+static uid_t	 scan_euid;	/* hookrun's, read once per scan */
+
 static const char *const silent_suffixes[] = {
 	"~", ".disabled", ".dpkg-old", ".dpkg-new", ".dpkg-dist", ".rpmnew",
 	".rpmsave", NULL
@@ -51,7 +53,7 @@ by_name(const void *a, const void *b)
 static int
 too_open(const struct config *cfg, const char *path, const struct stat *st)
 {
-	if (!cfg->strict_permissions || geteuid() != 0 ||
+	if (!cfg->strict_permissions || scan_euid != 0 ||
 	    !(st->st_mode & (S_IWGRP | S_IWOTH)))
 		return 0;
 	log_err("%s: writable by group or others (strict_permissions = yes)",
@@ -130,6 +132,15 @@ clashes(const struct phase *p, const char *name, const char *path)
 	return 0;
 }
 
+/* Whether execve would run it: as root, any execute bit does (stat said so). */
+static int
+executable(const char *path, const struct stat *st)
+{
+	if (scan_euid == 0)
+		return (st->st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) != 0;
+	return access(path, X_OK) == 0;
+}
+
 /* One file of hooks_dir/PHASE/: a hook, a skip, or an error (returns 1; -1: no memory). */
 static int
 scan_file(const struct config *cfg, struct phase *p, enum phase_id ph,
@@ -151,7 +162,7 @@ scan_file(const struct config *cfg, struct phase *p, enum phase_id ph,
 		    strerror(errno), 1);
 	else if (!S_ISREG(st.st_mode))
 		r = skip(p, path, "not a regular file", 1);
-	else if (access(path, X_OK) == -1)
+	else if (!executable(path, &st))
 		r = skip(p, path, "not executable", 1);
 	else if (clashes(p, name, path) || too_open(cfg, path, &st))
 		r = 1;
@@ -230,11 +241,14 @@ int
 hookdir_scan(struct config *cfg)
 {
 	struct stat st;
-	int errors = 0, ph;
+	int errors = 0, ph, r;
 
 	if (cfg->hooks_dir == NULL || cfg->hooks_dir[0] == '\0')
 		return 0;
-	if (stat(cfg->hooks_dir, &st) == 0)
+	if ((r = stat(cfg->hooks_dir, &st)) == -1 && errno == ENOENT)
+		return 0;	/* no phase directory either */
+	scan_euid = geteuid();
+	if (r == 0)
 		errors += too_open(cfg, cfg->hooks_dir, &st);
 	for (ph = 0; ph < PHASE_COUNT; ph++)
 		if (ph != PHASE_START)

@@ -355,13 +355,14 @@ command_spawn(struct lockexec *x, char **envp, int in, int out)
 {
 	char *const *argv = x->hook->lock_argv;
 	char path[PATH_MAX];
-	const char *step = "exec";
+	const char *step = "exec", *exec;
 	struct spawn_req req;
 	pid_t pid = -1;
 	int e;
 
-	if ((e = path_resolve(argv[0], path, sizeof(path))) == 0) {
-		spawn_req_init(&req, path, argv, envp, NULL);
+	if ((e = path_exec(x->hook->lock_path, NULL, argv[0], path,
+	    sizeof(path), &exec)) == 0) {
+		spawn_req_init(&req, exec, argv, envp, NULL);
 		req.fd_in = in;
 		req.fd_out = out;
 		/* TERM, not KILL: it may then cancel a wait on the server. */

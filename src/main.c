@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,12 +59,19 @@ usage_error(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
-/* Descriptors 0, 1 and 2 always exist, so no pipe of ours becomes one. */
+/*
+ * Descriptors 0, 1 and 2 always exist, so no pipe of ours becomes one. One
+ * poll says which are open (POLLNVAL: not); the missing get /dev/null.
+ */
 static void
 ensure_std_fds(void)
 {
+	struct pollfd p[3] = { { 0, 0, 0 }, { 1, 0, 0 }, { 2, 0, 0 } };
 	int fd;
 
+	if (poll(p, 3, 0) == 0 || !((p[0].revents | p[1].revents |
+	    p[2].revents) & POLLNVAL))
+		return;
 	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
 		;
 	if (fd > 2)
@@ -227,7 +235,6 @@ main(int argc, char **argv)
 	struct config cfg;
 	struct runtime rt;
 	struct signals_launch launch;
-	pid_t self;
 	size_t i;
 	int status;
 
@@ -263,7 +270,6 @@ main(int argc, char **argv)
 	memset(&rt, 0, sizeof(rt));
 	rt.cfg = &cfg;
 	rt.app_status = -1;
-	self = getpid();
 	if ((rt.loop = loop_new()) == NULL) {
 		log_err("ev_loop_new: cannot make the event loop");
 		config_free(&cfg);
@@ -271,14 +277,15 @@ main(int argc, char **argv)
 	}
 	loop_quiet(rt.loop);
 	notify_init(rt.loop);
-	if (signals_init(rt.loop, self, on_signal, &rt, &launch) == -1) {
+	if (signals_init(rt.loop, on_signal, &rt, &launch) == -1) {
 		log_err("signalfd: %s", strerror(errno));
 		config_free(&cfg);
 		ev_loop_destroy(rt.loop);
 		return 70;
 	}
-	spawn_init(self, &launch.mask, launch.chld_ignored);
-	if (self != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+	spawn_init(&launch.mask, launch.chld_ignored);
+	/* As PID 1 too: every orphan is ours then anyway, and it costs no getpid. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_debug("prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
 
 	status = run(&rt, o.only);
@@ -288,7 +295,7 @@ main(int argc, char **argv)
 		free(rt.exports[i]);
 	free(rt.exports);
 	config_free(&cfg);
-	signals_close(rt.loop);
+	/* The signalfd goes with the process; the loop's memory is given back. */
 	ev_loop_destroy(rt.loop);
 	return status;
 }

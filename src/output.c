@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "output.h"
@@ -24,6 +26,21 @@ static char	*cache[OUTPUT_CACHE];
 static int	 ncache;
 static char	*wbuf;		/* prefixed lines on their way out */
 static size_t	 wlen;
+static int	 merged = -1;	/* stdout and stderr are one file; -1: unknown */
+static int	 nowait = 1;	/* preadv2 takes RWF_NOWAIT on a pipe */
+
+/* Whether hookrun's stdout and stderr are the same file: they cannot change. */
+static int
+streams_merged(void)
+{
+	struct stat o, e;
+
+	if (merged < 0)
+		merged = fstat(STDOUT_FILENO, &o) == 0 &&
+		    fstat(STDERR_FILENO, &e) == 0 && o.st_dev == e.st_dev &&
+		    o.st_ino == e.st_ino;
+	return merged;
+}
 
 static char *
 buf_get(void)
@@ -154,6 +171,30 @@ stream_close(struct ev_loop *loop, struct output_stream *s)
 	s->fd = -1;
 }
 
+/*
+ * One read that never waits, though the pipe is left blocking (no fcntl per
+ * hook): RWF_NOWAIT, or, where the kernel refuses it, O_NONBLOCK after all.
+ */
+static ssize_t
+read_nowait(struct output_stream *s, char *p, size_t len)
+{
+	struct iovec v = { p, len };
+	ssize_t n;
+
+	if (nowait) {
+		n = preadv2(s->fd, &v, 1, -1, RWF_NOWAIT);
+		if (n >= 0 || (errno != EOPNOTSUPP && errno != EINVAL &&
+		    errno != ENOSYS))
+			return n;
+		nowait = 0;
+	}
+	if (!s->nonblock) {
+		fcntl(s->fd, F_SETFL, O_NONBLOCK);
+		s->nonblock = 1;
+	}
+	return read(s->fd, p, len);
+}
+
 /* Reads until the pipe is empty; returns 1 at EOF. */
 static int
 stream_read(struct output_stream *s)
@@ -161,7 +202,7 @@ stream_read(struct output_stream *s)
 	ssize_t n;
 
 	for (;;) {
-		n = read(s->fd, s->buf + s->len, OUTPUT_BUF - s->len);
+		n = read_nowait(s, s->buf + s->len, OUTPUT_BUF - s->len);
 		if (n > 0) {
 			s->len += (size_t)n;
 			stream_emit(s, 0);
@@ -191,37 +232,49 @@ int
 output_open(struct output *o, const char *phase, const char *hook,
     int child_fds[2])
 {
-	int fds[2], i, saved;
+	int fds[2], i, n, saved;
 
 	memset(o, 0, sizeof(*o));
 	snprintf(o->prefix, sizeof(o->prefix), "[%s:%s] ", phase, hook);
 	o->prefixlen = strlen(o->prefix);
 	o->s[0].fd = o->s[1].fd = -1;
 	child_fds[0] = child_fds[1] = -1;
-	for (i = 0; i < 2; i++) {
+	n = streams_merged() ? 1 : 2;
+	for (i = 0; i < n; i++) {
 		struct output_stream *s = &o->s[i];
 
 		s->out = o;
 		s->dest = i == 0 ? STDOUT_FILENO : STDERR_FILENO;
 		if ((s->buf = buf_get()) == NULL || pipe2(fds, O_CLOEXEC) == -1)
 			goto fail;
-		fcntl(fds[0], F_SETFL, O_NONBLOCK);
 		s->fd = fds[0];
 		child_fds[i] = fds[1];
 	}
+	if (n == 1)
+		child_fds[1] = child_fds[0];
 	return 0;
 fail:
 	saved = errno;
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < n; i++) {
 		if (o->s[i].fd >= 0)
 			close(o->s[i].fd);
-		if (child_fds[i] >= 0)
-			close(child_fds[i]);
+		o->s[i].fd = -1;
 		buf_put(o->s[i].buf);
 		o->s[i].buf = NULL;
 	}
+	output_close_child(child_fds);
 	errno = saved;
 	return -1;
+}
+
+void
+output_close_child(int child_fds[2])
+{
+	if (child_fds[0] >= 0)
+		close(child_fds[0]);
+	if (child_fds[1] >= 0 && child_fds[1] != child_fds[0])
+		close(child_fds[1]);
+	child_fds[0] = child_fds[1] = -1;
 }
 
 void
@@ -230,6 +283,8 @@ output_start(struct ev_loop *loop, struct output *o)
 	int i;
 
 	for (i = 0; i < 2; i++) {
+		if (o->s[i].fd < 0)
+			continue;
 		ev_io_init(&o->s[i].io, stream_cb, o->s[i].fd, EV_READ);
 		o->s[i].io.data = &o->s[i];
 		ev_io_start(loop, &o->s[i].io);

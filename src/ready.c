@@ -208,12 +208,12 @@ probe_start(struct ready *r)
 	struct proc none;
 	struct spawn_req req;
 	char path[PATH_MAX], err[256], **envp;
-	const char *step = "exec";
+	const char *step = "exec", *exec;
 	int fds[2], e;
 
 	memset(&none, 0, sizeof(none));
-	if ((e = path_resolve_at(app->proc.workdir, app->ready_argv[0], path,
-	    sizeof(path))) != 0) {
+	if ((e = path_exec(app->ready_path, app->proc.workdir,
+	    app->ready_argv[0], path, sizeof(path), &exec)) != 0) {
 		log_event(LOG_ERR, "start", "ready", "app_ready", -1, -1,
 		    "exec %s: %s", app->ready_argv[0], strerror(e));
 		retry_later(r);
@@ -225,14 +225,13 @@ probe_start(struct ready *r)
 		env_free(envp);
 		goto fail;
 	}
-	spawn_req_init(&req, path, app->ready_argv, envp, NULL);
+	spawn_req_init(&req, exec, app->ready_argv, envp, NULL);
 	req.workdir = app->proc.workdir;
 	req.fd_out = fds[0];
 	req.fd_err = fds[1];
 	req.pdeathsig = SIGKILL;
 	r->probe = spawn_process(&req, &e, &step);
-	close(fds[0]);
-	close(fds[1]);
+	output_close_child(fds);
 	env_free(envp);
 	if (r->probe == -1) {
 		r->probe = 0;

@@ -16,7 +16,7 @@ static int		 sfd = -1;
 static ev_io		 sio;
 static signals_fn	 handler;
 static void		*handler_arg;
-static pid_t		 self;
+static pid_t		 self;		/* hookrun's pid, once needed */
 
 static int
 is_fault(int sig)
@@ -33,9 +33,13 @@ wanted(const struct signalfd_siginfo *si)
 
 	if (sig == SIGTTIN || sig == SIGTTOU)
 		return 0;
-	if (is_fault(sig) || sig == SIGPIPE)
-		return si->ssi_code <= 0 && (pid_t)si->ssi_pid != self;
-	return 1;
+	if (!is_fault(sig) && sig != SIGPIPE)
+		return 1;
+	if (si->ssi_code > 0)
+		return 0;
+	if (self == 0)
+		self = getpid();
+	return (pid_t)si->ssi_pid != self;
 }
 
 static void
@@ -58,13 +62,12 @@ signals_cb(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 int
-signals_init(struct ev_loop *loop, pid_t pid, signals_fn fn, void *arg,
+signals_init(struct ev_loop *loop, signals_fn fn, void *arg,
     struct signals_launch *launch)
 {
 	struct sigaction dfl, old;
 	sigset_t all;
 
-	self = pid;
 	handler = fn;
 	handler_arg = arg;
 	/* All but KILL, STOP and the C library's own two (32 and 33). */

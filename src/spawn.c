@@ -26,7 +26,7 @@
 
 static sigset_t		 launch_mask;
 static int		 chld_ignored;	/* by the launcher: hookrun set it back */
-static pid_t		 self;
+static pid_t		 self;		/* hookrun's pid, once a child needs it */
 static int		 guard_ok = -1;	/* /proc/self/exe can be run; -1: unknown */
 static char		 child_stack[CHILD_STACK] __attribute__((aligned(4096)));
 
@@ -42,9 +42,8 @@ struct child {
 };
 
 void
-spawn_init(pid_t pid, const sigset_t *mask, int chld_was_ignored)
+spawn_init(const sigset_t *mask, int chld_was_ignored)
 {
-	self = pid;
 	launch_mask = *mask;
 	chld_ignored = chld_was_ignored;
 }
@@ -203,6 +202,8 @@ spawn_process(const struct spawn_req *req, int *err, const char **step)
 		c.pdeathsig = GUARD_SIGNAL;
 	}
 	c.ign.sa_handler = SIG_IGN;
+	if (c.pdeathsig && self == 0)
+		self = getpid();
 	c.parent = self;
 
 	/* Every signal hookrun handles is blocked already (signals.c). */

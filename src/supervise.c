@@ -36,6 +36,7 @@ struct supervisor {
 	pid_t			 pid;		/* 0: the app is not running */
 	struct child_watch	 child;
 	ev_timer		 timer;		/* stop_timeout, restart delay */
+	ev_idle			 trim;		/* memory_trim, once the loop is quiet */
 	struct phase_run	 post;		/* post_start */
 	struct phase_run	 pre;		/* pre_stop */
 	double			 started;	/* of the app, monotonic s */
@@ -92,15 +93,18 @@ sv_done(struct supervisor *sv)
  * and the hooks touched, so that a supervising hookrun stays small: the
  * output buffers, the children's stack, the free heap, and the stack below
  * this frame (nothing lives there; the kernel gives zeroed pages if it is
- * needed again).
+ * needed again). Run once the loop has nothing else to do, so that an app
+ * that is over at once (its exit already pending) costs none of it.
  */
 static void
-memory_trim(void)
+memory_trim(struct ev_loop *loop, ev_idle *w, int revents)
 {
 	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
 	uintptr_t top = (here - 4096) & ~(uintptr_t)4095;
 	size_t len = 64 * 1024;
 
+	(void)revents;
+	ev_idle_stop(loop, w);
 	output_trim();
 	spawn_trim();
 	malloc_trim(0);
@@ -112,7 +116,7 @@ memory_trim(void)
 static void
 running(struct supervisor *sv)
 {
-	memory_trim();
+	ev_idle_start(sv->rt->loop, &sv->trim);
 	if (!sv->ready_sent)
 		notify_send("READY=1\nSTATUS=running");
 	else
@@ -432,10 +436,12 @@ supervise_run(struct runtime *rt)
 	}
 	ev_timer_init(&sv.timer, timer_cb, 0., 0.);
 	sv.timer.data = &sv;
+	ev_idle_init(&sv.trim, memory_trim);
 	active = &sv;
 	app_start(&sv);
 	while (sv.state != SV_DONE)
 		ev_run(rt->loop, EVRUN_ONCE);
+	ev_idle_stop(rt->loop, &sv.trim);
 	active = NULL;
 	notify_app_close(rt->loop);
 	free(sv.restarts);
