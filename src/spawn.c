@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "children.h"
@@ -48,12 +49,24 @@ spawn_init(const sigset_t *mask, int chld_was_ignored)
 	chld_ignored = chld_was_ignored;
 }
 
+/*
+ * The child ends with a bare exit_group: _exit is noreturn, and a
+ * sanitizer would have a noreturn call on a stack it does not know warn on
+ * the child's stderr.
+ */
+static void
+child_exit(int status)
+{
+	syscall(SYS_exit_group, status);
+}
+
 static int
 child_fail(struct child *c, const char *step)
 {
 	c->err = errno;
 	c->step = step;
-	_exit(127);
+	child_exit(127);
+	return -1;
 }
 
 static int
@@ -121,7 +134,7 @@ child_main(void *arg)
 		if (prctl(PR_SET_PDEATHSIG, c->pdeathsig) == -1)
 			child_fail(c, "prctl");
 		if (getppid() != c->parent)
-			_exit(128 + c->pdeathsig);
+			child_exit(128 + c->pdeathsig);
 	}
 	if (r->listen_pid != NULL)
 		child_listen_pid(r->listen_pid, getpid());
