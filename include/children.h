@@ -2,6 +2,7 @@
 #ifndef HOOKRUN_CHILDREN_H
 #define HOOKRUN_CHILDREN_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 struct child_watch;
@@ -32,7 +33,7 @@ void	 children_unwatch(struct child_watch *w);
  * Reaps every child that has exited, without waiting, and calls their
  * watches: called for each SIGCHLD read, and whenever a look is wanted
  * (no system call once hookrun is known to have no child). Returns the
- * number reaped.
+ * number of watches called: 0 when only orphans were reaped.
  */
 int	 children_reap(void);
 /* 0 once a reaping round has seen that hookrun has no child at all. */
@@ -42,5 +43,7 @@ void	 children_started(void);
 
 /* The exit status of a wait status: N, or 128+S. */
 int	 children_exit_status(int wstatus);
+/* "exited with status 3", "was killed by signal TERM". */
+void	 children_exit_text(int wstatus, char *buf, size_t len);
 
 #endif

@@ -6,7 +6,8 @@
 #include <signal.h>
 #include <sys/types.h>
 
-typedef void (*signals_fn)(int sig, void *arg);
+/* Returns 0 when nothing came of sig but reaping orphans or forwarding it. */
+typedef int (*signals_fn)(int sig, void *arg);
 
 /* What hookrun was started with: its children get it back (spawn_init). */
 struct signals_launch {
@@ -31,6 +32,13 @@ struct signals_launch {
  */
 int	 signals_init(struct ev_loop *loop, signals_fn fn, void *arg,
 	    struct signals_launch *launch);
+/*
+ * One round of the loop, as ev_run(loop, EVRUN_ONCE); but when the signal
+ * descriptor is all that the loop watches (no timer, no other descriptor:
+ * an app running and nothing else due), a blocking read of it instead: one
+ * system call per signal, not an epoll_wait and a read.
+ */
+void	 signals_run_once(struct ev_loop *loop);
 /* Stops watching and closes the descriptor (the signals stay blocked). */
 void	 signals_close(struct ev_loop *loop);
 /* 1 for TERM, INT and QUIT: the signals that stop hookrun. */

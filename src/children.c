@@ -1,9 +1,11 @@
 /* children.c: reaps every child of hookrun and hands each exit to the watch that owns its pid. */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/wait.h>
 
 #include "children.h"
+#include "parse.h"
 
 /*
  * hookrun is PID 1 or a child subreaper: besides the processes it starts,
@@ -46,8 +48,8 @@ children_unwatch(struct child_watch *w)
 	w->next = NULL;
 }
 
-/* The owner of pid, taken off the list before it is called. */
-static void
+/* The owner of pid, taken off the list before it is called; 0: none. */
+static int
 dispatch(pid_t pid, int wstatus)
 {
 	struct child_watch *w;
@@ -56,19 +58,21 @@ dispatch(pid_t pid, int wstatus)
 		if (w->pid == pid)
 			break;
 	if (w == NULL)
-		return;		/* an orphan, or a process given up on */
+		return 0;	/* an orphan, or a process given up on */
 	children_unwatch(w);
 	w->cb(w, wstatus);
+	return 1;
 }
 
 /*
  * The watches of any child, each once per round. A callback may start or
  * stop watches, so the walk starts over after each one.
  */
-static void
+static int
 dispatch_any(void)
 {
 	struct child_watch *w;
+	int called = 0;
 
 	rounds++;
 again:
@@ -76,14 +80,16 @@ again:
 		if (w->pid == 0 && w->round != rounds) {
 			w->round = rounds;
 			w->cb(w, -1);
+			called++;
 			goto again;
 		}
+	return called;
 }
 
 int
 children_reap(void)
 {
-	int wstatus, n = 0;
+	int wstatus, n = 0, called = 0;
 	pid_t pid;
 
 	/*
@@ -98,12 +104,12 @@ children_reap(void)
 	 */
 	while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0) {
 		n++;
-		dispatch(pid, wstatus);
+		called += dispatch(pid, wstatus);
 	}
 	remain = !(pid == -1 && errno == ECHILD);
 	if (n > 0)
-		dispatch_any();
-	return n;
+		called += dispatch_any();
+	return called;
 }
 
 int
@@ -116,6 +122,18 @@ void
 children_started(void)
 {
 	remain = 1;
+}
+
+void
+children_exit_text(int wstatus, char *buf, size_t len)
+{
+	if (WIFEXITED(wstatus))
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(wstatus));
+	else if (WIFSIGNALED(wstatus))
+		snprintf(buf, len, "was killed by signal %s",
+		    signal_name(WTERMSIG(wstatus)));
+	else
+		snprintf(buf, len, "ended (wait status %#x)", wstatus);
 }
 
 int

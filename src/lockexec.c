@@ -38,19 +38,6 @@ settle(struct lockexec *x, enum lockexec_event ev)
 	x->cb(x, ev, x->data);
 }
 
-/* "exited with status 3", "was killed by signal TERM". */
-static void
-exit_text(int wstatus, char *buf, size_t len)
-{
-	if (WIFEXITED(wstatus))
-		snprintf(buf, len, "exited with status %d", WEXITSTATUS(wstatus));
-	else if (WIFSIGNALED(wstatus))
-		snprintf(buf, len, "was killed by signal %s",
-		    signal_name(WTERMSIG(wstatus)));
-	else
-		snprintf(buf, len, "ended (wait status %#x)", wstatus);
-}
-
 static void
 close_input(struct lockexec *x)
 {
@@ -118,34 +105,11 @@ read_output(struct lockexec *x)
 	return 1;
 }
 
-/*
- * Its answer: 'l' (locked), 'd' (done), '?' (anything else, then kept in
- * x->said, printable), or 0 when no whole line has come yet (at eof, a
- * last line without its newline counts).
- */
+/* Its answer so far: see parse_lock_answer. */
 static int
 answer(struct lockexec *x, int eof)
 {
-	char *nl = memchr(x->said, '\n', x->saidlen);
-	size_t len, i;
-
-	if (nl == NULL && !eof && x->saidlen < sizeof(x->said) - 1)
-		return 0;
-	if (nl == NULL && x->saidlen == 0)
-		return 0;
-	len = nl != NULL ? (size_t)(nl - x->said) : x->saidlen;
-	if (len > 0 && x->said[len - 1] == '\r')
-		len--;
-	x->said[len] = '\0';
-	x->saidlen = len;
-	if (strcmp(x->said, "locked") == 0)
-		return 'l';
-	if (strcmp(x->said, "done") == 0)
-		return 'd';
-	for (i = 0; i < len; i++)
-		if ((unsigned char)x->said[i] < 0x20 || x->said[i] == 0x7f)
-			x->said[i] = '?';
-	return '?';
+	return parse_lock_answer(x->said, &x->saidlen, sizeof(x->said), eof);
 }
 
 static void
@@ -227,7 +191,7 @@ child_cb(struct child_watch *w, int wstatus)
 	int ok = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
 	char how[64];
 
-	exit_text(wstatus, how, sizeof(how));
+	children_exit_text(wstatus, how, sizeof(how));
 	if (x->from >= 0)
 		read_output(x);
 	close_output(x);

@@ -179,14 +179,17 @@ options_parse(struct options *o, int argc, char **argv)
 		o->config = CONFIG_DEFAULT_FILE;
 }
 
-/* Where every signal read goes: CHLD to the reaper, the rest to the supervisor. */
-static void
+/*
+ * Where every signal read goes: CHLD to the reaper, the rest to the
+ * supervisor. Returns 0 when only orphans were reaped (signals.c).
+ */
+static int
 on_signal(int sig, void *rt)
 {
 	if (sig == SIGCHLD)
-		children_reap();
-	else
-		supervise_signal(sig, rt);
+		return children_reap() > 0;
+	supervise_signal(sig, rt);
+	return 1;
 }
 
 /* An event loop without libev's own signal and child handling (signals.c, children.c). */

@@ -17,6 +17,7 @@ static ev_io		 sio;
 static signals_fn	 handler;
 static void		*handler_arg;
 static pid_t		 self;		/* hookrun's pid, once needed */
+static int		 quiet;		/* the loop watches nothing but sfd */
 
 static int
 is_fault(int sig)
@@ -42,23 +43,60 @@ wanted(const struct signalfd_siginfo *si)
 	return (pid_t)si->ssi_pid != self;
 }
 
-static void
-signals_cb(struct ev_loop *loop, ev_io *w, int revents)
+/*
+ * Reads what is pending (the descriptor blocks: it is read when it is
+ * readable, or when waiting on it is all there is to do) and hands it on.
+ * What one read leaves comes back on the next round. Returns 0 when the
+ * handler said nothing came of it (the loop still watches just sfd).
+ */
+static int
+signals_read(struct ev_loop *loop)
 {
 	struct signalfd_siginfo si[16];
 	ssize_t n;
 	size_t i;
+	int changed = 0;
 
-	(void)loop;
-	(void)w;
-	(void)revents;
-	/* Level-triggered: what one read leaves comes back on the next round. */
 	n = read(sfd, si, sizeof(si));
 	if (n <= 0)
-		return;
+		return n == -1 && errno != EINTR;
+	/* Timers started from here count from now, however long it waited. */
+	ev_now_update(loop);
 	for (i = 0; i < (size_t)n / sizeof(si[0]); i++)
 		if (wanted(&si[i]))
-			handler((int)si[i].ssi_signo, handler_arg);
+			changed |= handler((int)si[i].ssi_signo, handler_arg);
+	return changed;
+}
+
+static void
+signals_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)w;
+	(void)revents;
+	signals_read(loop);
+}
+
+/*
+ * ev_run returns the number of active watchers (libev's activecnt, since
+ * 4.15; documented as true or false): 1 is sio alone, no timer, no other
+ * descriptor. Then, until a signal changes something, waiting on sfd is
+ * all the loop would do.
+ */
+#if EV_VERSION_MAJOR == 4 && EV_VERSION_MINOR >= 15
+#define EV_RUN_COUNTS	1
+#else
+#define EV_RUN_COUNTS	0
+#endif
+
+void
+signals_run_once(struct ev_loop *loop)
+{
+	if (quiet && ev_is_active(&sio)) {
+		quiet = !signals_read(loop);
+		return;
+	}
+	quiet = ev_run(loop, EVRUN_ONCE) == 1 && EV_RUN_COUNTS &&
+	    ev_is_active(&sio);
 }
 
 int
@@ -72,7 +110,7 @@ signals_init(struct ev_loop *loop, signals_fn fn, void *arg,
 	handler_arg = arg;
 	/* All but KILL, STOP and the C library's own two (32 and 33). */
 	sigfillset(&all);
-	if ((sfd = signalfd(-1, &all, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+	if ((sfd = signalfd(-1, &all, SFD_CLOEXEC)) == -1)
 		return -1;
 	sigprocmask(SIG_BLOCK, &all, &launch->mask);
 	memset(&dfl, 0, sizeof(dfl));
