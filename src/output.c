@@ -282,10 +282,15 @@ output_start(struct ev_loop *loop, struct output *o)
 {
 	int i;
 
+	/*
+	 * EV_WRITE too, though a read end is never writable: epoll reports a
+	 * hang-up as both, and libev answers an event not asked for with an
+	 * epoll_ctl, once per hook that exits before it is read.
+	 */
 	for (i = 0; i < 2; i++) {
 		if (o->s[i].fd < 0)
 			continue;
-		ev_io_init(&o->s[i].io, stream_cb, o->s[i].fd, EV_READ);
+		ev_io_init(&o->s[i].io, stream_cb, o->s[i].fd, EV_READ | EV_WRITE);
 		o->s[i].io.data = &o->s[i];
 		ev_io_start(loop, &o->s[i].io);
 	}
