@@ -185,7 +185,6 @@ spawn_hook(struct attempt *a)
 	/* A locked hook must not go on once hookrun, and its lock, are gone. */
 	req.guard = a->hook->lock != NULL;
 	a->pid = spawn_process(&req, &e, &step);
-	output_close_child(fds);
 	env_free(envp);
 	if (a->pid == -1) {
 		a->pid = 0;

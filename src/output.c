@@ -237,8 +237,7 @@ output_open(struct output *o, const char *phase, const char *hook,
 	memset(o, 0, sizeof(*o));
 	snprintf(o->prefix, sizeof(o->prefix), "[%s:%s] ", phase, hook);
 	o->prefixlen = strlen(o->prefix);
-	o->s[0].fd = o->s[1].fd = -1;
-	child_fds[0] = child_fds[1] = -1;
+	o->s[0].fd = o->s[1].fd = o->s[0].wfd = o->s[1].wfd = -1;
 	n = streams_merged() ? 1 : 2;
 	for (i = 0; i < n; i++) {
 		struct output_stream *s = &o->s[i];
@@ -248,33 +247,24 @@ output_open(struct output *o, const char *phase, const char *hook,
 		if ((s->buf = buf_get()) == NULL || pipe2(fds, O_CLOEXEC) == -1)
 			goto fail;
 		s->fd = fds[0];
-		child_fds[i] = fds[1];
+		s->wfd = fds[1];
 	}
-	if (n == 1)
-		child_fds[1] = child_fds[0];
+	child_fds[0] = o->s[0].wfd;
+	child_fds[1] = n == 1 ? o->s[0].wfd : o->s[1].wfd;
 	return 0;
 fail:
 	saved = errno;
 	for (i = 0; i < n; i++) {
 		if (o->s[i].fd >= 0)
 			close(o->s[i].fd);
-		o->s[i].fd = -1;
+		if (o->s[i].wfd >= 0)
+			close(o->s[i].wfd);
+		o->s[i].fd = o->s[i].wfd = -1;
 		buf_put(o->s[i].buf);
 		o->s[i].buf = NULL;
 	}
-	output_close_child(child_fds);
 	errno = saved;
 	return -1;
-}
-
-void
-output_close_child(int child_fds[2])
-{
-	if (child_fds[0] >= 0)
-		close(child_fds[0]);
-	if (child_fds[1] >= 0 && child_fds[1] != child_fds[0])
-		close(child_fds[1]);
-	child_fds[0] = child_fds[1] = -1;
 }
 
 void
@@ -282,15 +272,10 @@ output_start(struct ev_loop *loop, struct output *o)
 {
 	int i;
 
-	/*
-	 * EV_WRITE too, though a read end is never writable: epoll reports a
-	 * hang-up as both, and libev answers an event not asked for with an
-	 * epoll_ctl, once per hook that exits before it is read.
-	 */
 	for (i = 0; i < 2; i++) {
 		if (o->s[i].fd < 0)
 			continue;
-		ev_io_init(&o->s[i].io, stream_cb, o->s[i].fd, EV_READ | EV_WRITE);
+		ev_io_init(&o->s[i].io, stream_cb, o->s[i].fd, EV_READ);
 		o->s[i].io.data = &o->s[i];
 		ev_io_start(loop, &o->s[i].io);
 	}
@@ -309,6 +294,9 @@ output_finish(struct ev_loop *loop, struct output *o)
 			stream_emit(s, 1);
 			stream_close(loop, s);
 		}
+		if (s->wfd >= 0)
+			close(s->wfd);
+		s->wfd = -1;
 		buf_put(s->buf);
 		s->buf = NULL;
 	}

@@ -231,7 +231,6 @@ probe_start(struct ready *r)
 	req.fd_err = fds[1];
 	req.pdeathsig = SIGKILL;
 	r->probe = spawn_process(&req, &e, &step);
-	output_close_child(fds);
 	env_free(envp);
 	if (r->probe == -1) {
 		r->probe = 0;
