@@ -112,8 +112,10 @@ demo: deps
 deps:
 	@sh tests/deps.sh
 
+# Every benchmark, then the figures side by side (tests/bench/README.md).
 bench: hookrun
-	sh tests/bench/run
+	-$(MAKE) static
+	bash tests/bench/table
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
@@ -135,5 +137,5 @@ help:
 	@echo "make check    every test: unit, golden, black-box, ASan/UBSan"
 	@echo "make deps     apt-install what is missing (as root)"
 	@echo "make install  PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
-	@echo "make bench    benchmarks (tests/bench)"
+	@echo "make bench    benchmarks against tini, dumb-init, run-parts (tests/bench)"
 	@echo "make static   a statically linked hookrun-static"
