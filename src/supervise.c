@@ -184,7 +184,11 @@ app_start(struct supervisor *sv)
 	    "app started (pid %d)", (int)sv->pid);
 	notify_app_alive(1);
 	notify_send("STATUS=start: waiting for the app to be ready");
-	ready_start(&sv->ready, app_ready, sv);
+	/* ready = none: ready now, not one loop round later. */
+	if (rt->cfg->app.ready == READY_NONE)
+		app_ready(sv, 1);
+	else
+		ready_start(&sv->ready, app_ready, sv);
 }
 
 static void
