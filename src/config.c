@@ -2,6 +2,7 @@
 /* settled, logs its errors in line order. Never exits, starts no process. */
 #include <errno.h>
 #include <ini.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,8 +124,13 @@ config_load(struct config *cfg, const char *path, int explicit,
 	int ret, errors;
 
 	memset(cfg, 0, sizeof(*cfg));
-	if ((ld = calloc(1, sizeof(*ld))) == NULL ||
-	    config_defaults(cfg, path) == -1) {
+	/*
+	 * Not calloc: zeroing the 64 KiB line buffer would touch (fault in)
+	 * every page of it, where a small file uses one.
+	 */
+	if ((ld = malloc(sizeof(*ld))) != NULL)
+		memset(ld, 0, offsetof(struct loader, buf));
+	if (ld == NULL || config_defaults(cfg, path) == -1) {
 		free(ld);
 		log_err("%s: out of memory", path);
 		return 1;
