@@ -155,8 +155,10 @@ demo: deps
 deps:
 	@sh tests/deps.sh
 
+# Every benchmark, then the figures side by side (tests/bench/README.md).
 bench: hookrun
-	sh tests/bench/run
+	-$(MAKE) static
+	bash tests/bench/table
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
@@ -179,6 +181,6 @@ help:
 	@echo "make engines  the container and systemd suites (root; also: make container, make systemd)"
 	@echo "make deps     apt-install what is missing (as root)"
 	@echo "make install  PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
-	@echo "make bench    benchmarks (tests/bench)"
+	@echo "make bench    benchmarks against tini, dumb-init, run-parts (tests/bench)"
 	@echo "make static   a statically linked hookrun-static"
 	@echo "make fuzz     the fuzz targets, FUZZ_SECONDS=$(FUZZ_SECONDS) (needs clang)"

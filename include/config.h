@@ -30,6 +30,8 @@ struct proc {
 	char		 *exec;		/* the exec value, ${} expanded */
 	int		  shell;	/* run exec through /bin/sh -c */
 	char		**argv;		/* split exec, or sh -c exec; NULL-terminated */
+	char		 *path;		/* argv[0] without a '/', found on PATH at
+					   load; NULL: none (looked up when run) */
 	char		 *user;		/* NULL: hookrun's own */
 	char		 *group;
 	uid_t		  uid;		/* valid when user != NULL */
@@ -66,6 +68,7 @@ struct hook {
 	struct probe_target *wait;	/* wait = targets: no process is run */
 	size_t		  nwait;
 	struct http_codes http_ok;	/* http_status = */
+	char		 *lock_path;	/* its argv[0] found on PATH, as proc.path */
 };
 
 /* A hooks_dir file that was not made a hook, and why (for the plan). */

@@ -1,5 +1,6 @@
 /* config_int.h: what the files of the config module share while a file loads */
-/* (config.c, confread.c, confsect.c, confkeys.c, confval.c, confprobe.c, conffinish.c). */
+/* (config.c, conferr.c, confread.c, confsect.c, confkeys.c, confval.c, confprobe.c, */
+/* conffinish.c). */
 #ifndef HOOKRUN_CONFIG_INT_H
 #define HOOKRUN_CONFIG_INT_H
 
@@ -59,12 +60,17 @@ struct loader {
 	struct msg	*msgs;		/* errors, logged in line order */
 	size_t		 nmsgs;
 	char		 buf[LINE_MAX_BYTES + 2];
+	char		 iobuf[4096];	/* fp's: stdio would fstat to size its own */
 };
 
-/* config.c */
+/* conferr.c */
 /* Keeps an error of line (0: the whole file), logged in line order later. */
 void	 ld_err(struct loader *ld, int line, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+/* Logs the errors kept, in line order, and forgets them. */
+void	 ld_flush(struct loader *ld);
+
+/* config.c */
 void	 hook_free(struct hook *h);
 
 /* confread.c: inih's line reader and handler (ini_parse_stream). */

@@ -26,20 +26,21 @@
 struct exports {
 	int		 open;
 	int		 rfd;		/* hookrun's end */
-	int		 wfd;		/* the hook's end, until it is spawned; -1 */
+	int		 wfd;		/* the hook's end, kept until the attempt is over */
 	ev_io		 io;
 	char		*buf;		/* what the hook wrote */
 	size_t		 len;
 	size_t		 cap;
 	int		 over;		/* it wrote more than EXPORTS_TOTAL_MAX */
+	int		 nonblock;	/* O_NONBLOCK set (no RWF_NOWAIT here) */
 	char		 path[32];	/* "/dev/fd/N" */
 };
 
 /* Makes the channel for a hook that runs as p's user. -1 with errno. */
 int	 exports_open(struct exports *x, const struct proc *p);
 /*
- * The hook is spawned: closes hookrun's copy of its end and reads what it
- * writes as it writes, so that it never blocks on a full pipe.
+ * The hook is spawned: reads what it writes as it writes, so that it never
+ * blocks on a full pipe.
  */
 void	 exports_start(struct ev_loop *loop, struct exports *x);
 /*

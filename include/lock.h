@@ -7,11 +7,10 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "lockexec.h"
 #include "runtime.h"
 
-/* The status of an attempt that failed at its lock. */
-#define LOCK_STATUS_TIMEOUT	124	/* lock_timeout passed, as for a hook's timeout */
-#define LOCK_STATUS_FAILED	69	/* could not be taken, or lost (EX_UNAVAILABLE) */
+/* LOCK_STATUS_TIMEOUT and LOCK_STATUS_FAILED: see lockexec.h. */
 
 enum lock_event {
 	LOCK_ACQUIRED,	/* held: run the hook, then lock_release */
@@ -36,24 +35,15 @@ struct lock {
 	const char		*phase;
 	lock_fn			 cb;
 	void			*data;
-	ev_timer		 timer;		/* lock_timeout, or the release bound */
+	ev_timer		 timer;		/* lock_timeout */
 	ev_tstamp		 since;		/* the wait began */
 	int			 waited;	/* "waiting" was logged */
-	int64_t			 grace_ms;	/* how long a lock command may take to exit */
 	/* lock = PATH */
 	ev_timer		 retry;		/* the next try, with a growing delay */
 	ev_tstamp		 delay;
 	int			 fd;		/* the open lock file; -1 */
 	/* lock = exec:COMMAND */
-	pid_t			 pid;		/* 0: not running */
-	ev_child		 child;
-	ev_io			 io;
-	int			 to;		/* its stdin; -1 */
-	int			 from;		/* its stdout; -1 */
-	char			 said[64];	/* its first line, so far */
-	size_t			 saidlen;
-	int			 done;		/* it answered "done" */
-	int			 success;	/* "success" was written */
+	struct lockexec		 ex;
 };
 
 /*

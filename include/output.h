@@ -16,6 +16,7 @@ struct output_stream {
 	ev_io		 rio;		/* the pipe has something to read */
 	struct sink_waiter waiter;	/* for room in hookrun's own output */
 	int		 fd;		/* read end; -1 when closed */
+	int		 wfd;		/* the hook's end, kept until output_finish */
 	int		 dest;		/* STDOUT_FILENO or STDERR_FILENO */
 	char		*buf;		/* read, not yet written: a partial line */
 	size_t		 len;
@@ -24,6 +25,7 @@ struct output_stream {
 	int		 midline;	/* a too long line was cut: no prefix next */
 	int		 eof;		/* nothing more to read: end the last line */
 	size_t		 left;		/* finishing: what the pipe still holds */
+	int		 nonblock;	/* O_NONBLOCK set (no RWF_NOWAIT here) */
 };
 
 struct output {
@@ -38,8 +40,13 @@ struct output {
 
 /*
  * Makes the pipes of one hook run; child_fds[0] and [1] are the write ends
- * to give the child as 1 and 2 (the caller closes them after spawning).
- * Returns -1 with errno set.
+ * to give the child as 1 and 2. hookrun keeps its copies open until
+ * output_finish: the hook's exit then is no hang-up to wake up for (its
+ * SIGCHLD says it all), and output_finish takes what is left without
+ * waiting for an end of file anyway. When hookrun's stdout and stderr are
+ * the same file (a terminal, /dev/null, one journal stream), both are one
+ * pipe, read as one stream: its lines keep the order the hook wrote them
+ * in. Returns -1 with errno set.
  */
 int	 output_open(struct output *o, const char *phase, const char *hook,
 	    int child_fds[2]);
@@ -53,7 +60,7 @@ void	 output_start(struct ev_loop *loop, struct output *o);
  * hookrun's output delays done, never the event loop.
  */
 void	 output_finish(struct output *o, output_done_fn done, void *arg);
-/* Stops at once: what was read goes out, what was not is dropped. */
+/* Stops at once: what was read goes out, what was not is dropped; both ends close. */
 void	 output_close(struct output *o);
 
 /* Returns the buffers kept between hooks (call when no hook runs for a while). */

@@ -81,6 +81,16 @@ typedef const char *(*parse_lookup_fn)(const char *name, void *arg);
 int	 parse_expand(const char *in, parse_lookup_fn lookup, void *arg,
 	    char **out, char *err, size_t errlen);
 
+/*
+ * A lock command's answer (lock = exec:COMMAND), its output so far in
+ * line[0..*len) of a buffer of cap bytes: 'l' for "locked", 'd' for "done",
+ * '?' for anything else (line is then that first line, NUL-terminated,
+ * control characters made '?', *len its length), or 0 while no whole line
+ * has come (at eof, a last line without its newline counts; a full buffer
+ * is a line).
+ */
+int	 parse_lock_answer(char *line, size_t *len, size_t cap, int eof);
+
 /* 1 when s[0..len) is a valid variable name: [A-Za-z_][A-Za-z0-9_]*; else 0. */
 int	 parse_env_name(const char *s, size_t len);
 /*

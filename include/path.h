@@ -22,4 +22,14 @@ int	 path_resolve(const char *name, char *out, size_t outlen);
 int	 path_resolve_at(const char *dir, const char *name, char *out,
 	    size_t outlen);
 
+/*
+ * The executable to spawn for name from dir (NULL: the current directory):
+ * cached, when set (what path_resolve_at found when the config was
+ * loaded); name itself when it has a '/' (execve then tells whether it
+ * runs: 127 or 126 all the same); else a PATH search now, into out. Returns
+ * 0 with *exec set, or an errno as path_resolve_at.
+ */
+int	 path_exec(const char *cached, const char *dir, const char *name,
+	    char *out, size_t outlen, const char **exec);
+
 #endif

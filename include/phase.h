@@ -1,42 +1,15 @@
-/* phase.h: runs the hooks of one phase: in order, with timeouts, retries and the deadline. */
+/* phase.h: runs the hooks of one phase: in order, with retries, on_failure and the deadline. */
 #ifndef HOOKRUN_PHASE_H
 #define HOOKRUN_PHASE_H
 
 #include <ev.h>
-#include <sys/types.h>
+#include <stdint.h>
 
+#include "attempt.h"
 #include "config.h"
-#include "exports.h"
-#include "lock.h"
-#include "hookwait.h"
-#include "output.h"
 #include "runtime.h"
 
 struct phase_run;
-
-/* One hook, through its attempts. */
-struct hook_run {
-	struct phase_run	*pr;
-	struct hook		*hook;
-	long			 attempt;
-	int64_t			 delay_ms;	/* the next retry delay */
-	pid_t			 pid;		/* 0: not running */
-	ev_child		 child;
-	ev_child		 group;		/* any child: is the group gone? */
-	ev_timer		 timer;		/* timeout, kill grace or retry delay */
-	ev_tstamp		 started;
-	int			 term_sent;	/* timed out, deadline or stop */
-	int			 timed_out;	/* result is 124 */
-	int			 kill_sent;
-	int			 exited;
-	int			 status;
-	int			 lock_lost;	/* exec lock gone while it ran */
-	struct lock		 lock;		/* taken for each attempt */
-	struct output		 out;
-	struct exports		 exp;		/* this attempt's HOOKRUN_ENV_FILE */
-	int			 waiting;	/* wait =: its targets are polled */
-	struct hookwait		 wait;
-};
 
 typedef void (*phase_done_fn)(struct phase_run *);
 
@@ -45,7 +18,11 @@ struct phase_run {
 	enum phase_id		 id;
 	struct phase		*ph;
 	size_t			 next;		/* index of the next hook */
-	struct hook_run		 hr;
+	const struct hook	*hook;		/* the one running, or waiting */
+	long			 attempts;	/* of it, so far */
+	int64_t			 delay_ms;	/* its next retry delay */
+	struct attempt		 attempt;
+	ev_timer		 retry;		/* the delay before its next attempt */
 	ev_timer		 deadline;
 	int			 stopping;	/* no more hooks, no retries */
 	int			 running;
@@ -62,8 +39,5 @@ void	 phase_start(struct phase_run *pr, struct runtime *rt,
 int	 phase_run(struct runtime *rt, enum phase_id id, const char **failed);
 /* Ends a phase early: its running hook gets SIGTERM (and SIGKILL after kill_timeout). */
 void	 phase_stop(struct phase_run *pr);
-
-/* The exit status of a wait status: N, or 128+S. */
-int	 phase_wait_status(int wstatus);
 
 #endif

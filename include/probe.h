@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "children.h"
 #include "config.h"
 #include "dns.h"
 #include "hosts.h"
@@ -72,7 +73,8 @@ struct probe {
 	char			 req[2048];	/* http: the request */
 	size_t			 reqlen, reqoff;
 	pid_t			 pid;		/* exec */
-	ev_child		 child;
+	struct child_watch	 child;
+	int			 wstatus;	/* how it ended */
 	struct output		 out;
 	char			 why[512];	/* the last failure */
 };

@@ -14,8 +14,6 @@ struct runtime {
 	struct ev_loop		*loop;
 	struct config		*cfg;
 	char			**exports;	/* "KEY=VALUE" from HOOKRUN_ENV_FILE */
-	uid_t			  euid;		/* hookrun's own */
-	gid_t			  egid;
 	size_t			  nexports;
 	pid_t			  app_pid;	/* 0: no app running */
 	int			  app_status;	/* -1: the app never ran */

@@ -1,21 +1,46 @@
-/* signals.h: which signals hookrun catches, and handing each to the supervisor. */
+/* signals.h: the signals hookrun handles, blocked once and read from one descriptor on the loop. */
 #ifndef HOOKRUN_SIGNALS_H
 #define HOOKRUN_SIGNALS_H
 
 #include <ev.h>
+#include <signal.h>
+#include <sys/types.h>
 
-typedef void (*signals_fn)(int sig, void *arg);
+/* Returns 0 when nothing came of sig but reaping orphans or forwarding it. */
+typedef int (*signals_fn)(int sig, void *arg);
+
+/* What hookrun was started with: its children get it back (spawn_init). */
+struct signals_launch {
+	sigset_t	 mask;
+	int		 chld_ignored;	/* SIGCHLD was ignored */
+};
 
 /*
- * Catches every signal that can be caught, real-time ones included, but
- * CHLD (libev's, though through the same handler), TTIN and TTOU (ignored:
- * hookrun must be able to write to a terminal it does not own), and hands
- * each to fn from the event loop. Fault signals (SEGV, BUS, ILL, FPE, TRAP,
- * SYS) and PIPE are handed on only when another process sent them: a real
- * fault still kills hookrun, a closed output gives EPIPE. In a child between
- * clone and exec, a signal gets the launcher's action, as after the exec.
+ * Blocks every signal that can be blocked and reads them from one signalfd
+ * watched on loop: nothing else changes, no handler is installed, so the
+ * dispositions the launcher gave hookrun are those its children inherit.
+ * Only an ignored SIGCHLD is set back to the default action, or children
+ * would be reaped unseen; *launch says so, with the launcher's mask.
+ *
+ * Each signal read goes to fn, but TTIN and TTOU (blocked, hookrun never
+ * stops on a terminal it does not own: the kernel treats a blocked TTOU as
+ * an ignored one), and PIPE and the fault signals (SEGV, BUS, ILL, FPE,
+ * TRAP, SYS) unless another process sent them: a write to a closed output
+ * gives EPIPE, and a real fault is delivered by the kernel whatever the
+ * mask, with its default action: it still kills hookrun. Returns the
+ * descriptor (above 2), or -1 with errno.
  */
-void	 signals_init(struct ev_loop *loop, signals_fn fn, void *arg);
+int	 signals_init(struct ev_loop *loop, signals_fn fn, void *arg,
+	    struct signals_launch *launch);
+/*
+ * One round of the loop, as ev_run(loop, EVRUN_ONCE); but when the signal
+ * descriptor is all that the loop watches (no timer, no other descriptor:
+ * an app running and nothing else due), a blocking read of it instead: one
+ * system call per signal, not an epoll_wait and a read.
+ */
+void	 signals_run_once(struct ev_loop *loop);
+/* Stops watching and closes the descriptor (the signals stay blocked). */
+void	 signals_close(struct ev_loop *loop);
 /* 1 for TERM, INT and QUIT: the signals that stop hookrun. */
 int	 signals_stops(int sig);
 

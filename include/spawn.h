@@ -2,12 +2,13 @@
 #ifndef HOOKRUN_SPAWN_H
 #define HOOKRUN_SPAWN_H
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include "config.h"
 
 struct spawn_req {
-	const char	 *path;		/* resolved executable */
+	const char	 *path;		/* the executable (path_exec) */
 	char *const	 *argv;
 	char *const	 *envp;
 	const char	 *workdir;	/* NULL: hookrun's */
@@ -38,26 +39,20 @@ void	 spawn_req_init(struct spawn_req *req, const char *path,
 	    char *const *argv, char *const *envp, const struct proc *p);
 
 /*
- * Records the signal mask and the ignored signals hookrun was started with:
- * call before anything changes them. Children get exactly those back.
+ * Records what children get back: the signal mask hookrun was started with,
+ * and whether SIGCHLD was ignored (the one disposition hookrun changes).
  */
-void	 spawn_init(void);
-/*
- * Marks a signal hookrun ignores: children get the launcher's action back.
- * (Caught signals need nothing: exec resets them, and signals.c's handler
- * does the same for a child between clone and exec.)
- */
-void	 spawn_ignored(int sig);
-/* 1 when sig was ignored by hookrun's launcher. */
-int	 spawn_was_ignored(int sig);
+void	 spawn_init(const sigset_t *launch_mask, int chld_ignored);
 
 /*
- * Starts req->path in a new process group with the launcher's signal state
- * and descriptors (plus fd_out, fd_err, extra). Returns the pid, or -1 with
+ * Starts req in a new process group with the launcher's signal state and
+ * descriptors (plus fd_out, fd_err, extra). Returns the pid, or -1 with
  * *err set to the errno of the step that failed and *step to its name
  * ("exec", "chdir", "setuid", ...): exec failures are reported here, not
- * through the exit status.
+ * through the exit status. A child that failed is left to be reaped.
  */
+pid_t	 spawn_process(const struct spawn_req *req, int *err, const char **step);
+
 /* hookrun itself ran out of descriptors (EX_OSERR). */
 #define SPAWN_STATUS_NOFILE	71
 
@@ -75,7 +70,5 @@ int	 spawn_kill(pid_t target, int sig);
 
 /* Gives back the pages the children's stack touched (while nothing spawns). */
 void	 spawn_trim(void);
-
-pid_t	 spawn_process(const struct spawn_req *req, int *err, const char **step);
 
 #endif

@@ -18,6 +18,9 @@ int	 trust_strict(void);
 /* Ends a message about a file trust_path refused. */
 #define TRUST_HINT	" (refused as root: --no-strict-permissions allows it)"
 
+/* hookrun's effective uid, asked once: it does not change. */
+uid_t	 trust_euid(void);
+
 /* Owned by root or by hookrun's own user. */
 int	 trust_owner_ok(const struct stat *st);
 
@@ -38,6 +41,13 @@ int	 trust_owner_ok(const struct stat *st);
  * by group or others").
  */
 int	 trust_path(const char *path, int flags, char *why, size_t len);
+
+/*
+ * What trust_path asks of its last component, for a file found in a
+ * directory already walked (st from fstatat without following a link):
+ * 0, or -1 with the reason in why.
+ */
+int	 trust_stat(const struct stat *st, char *why, size_t len);
 
 /*
  * Opens directory path (O_RDONLY | O_DIRECTORY | O_CLOEXEC) for work by

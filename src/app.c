@@ -50,7 +50,7 @@ app_spawn(struct runtime *rt, int ready_fd, int *foreground, int *status)
 {
 	const struct proc *p = &rt->cfg->app.proc;
 	char path[PATH_MAX], err[512], **envp;
-	const char *step = "exec";
+	const char *step = "exec", *exec;
 	struct spawn_req req;
 	pid_t pid;
 	int e;
@@ -60,13 +60,13 @@ app_spawn(struct runtime *rt, int ready_fd, int *foreground, int *status)
 		*status = 126;
 		return -1;
 	}
-	if ((e = path_resolve_at(p->workdir, p->argv[0], path,
-	    sizeof(path))) != 0) {
+	if ((e = path_exec(p->path, p->workdir, p->argv[0], path, sizeof(path),
+	    &exec)) != 0) {
 		env_free(envp);
 		app_failed("exec", p->argv[0], e, status);
 		return -1;
 	}
-	spawn_req_init(&req, path, p->argv, envp, p);
+	spawn_req_init(&req, exec, p->argv, envp, p);
 	req.extra_from = ready_fd;
 	req.extra_to = rt->cfg->app.ready_fd;
 	req.listen_pid = env_find(envp, "LISTEN_PID=");

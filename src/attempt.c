@@ -1,4 +1,4 @@
-/* attempt.c: one attempt of a hook: its process and output, its timeout, TERM and KILL to its group. */
+/* attempt.c: one attempt of a hook: its lock, its process and output, its timeout, TERM and KILL to its group. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
@@ -17,288 +17,419 @@
 #include "path.h"
 #include "spawn.h"
 
-static void	 timer_cb(struct ev_loop *, ev_timer *, int);
-static void	 group_cb(struct ev_loop *, ev_child *, int);
-static void	 group_wait(struct hook_run *);
-static void	 wait_end(struct hook_run *, int);
+/* How long a KILLed hook may take to be gone before hookrun gives up on it. */
+#define KILL_BOUND	1.
 
-void
-attempt_init(struct hook_run *hr)
+static void	 finish(struct attempt *);
+static void	 out_done(struct output *, void *);
+static void	 wait_end(struct attempt *, int);
+
+static void
+report(struct attempt *a)
 {
-	ev_timer_init(&hr->timer, timer_cb, 0., 0.);
-	hr->timer.data = hr;
-	ev_child_init(&hr->group, group_cb, 0, 0);
-	hr->group.data = hr;
+	a->running = 0;
+	a->done(a, a->data);
 }
 
-int
-attempt_busy(const struct hook_run *hr)
+/*
+ * sig (and CONT, see spawn_kill) to the hook's process group; to the hook
+ * itself when the group is empty while the hook is not yet reaped: it left
+ * its group, and must not escape its timeout that way.
+ */
+static void
+signal_hook(struct attempt *a, int sig)
 {
-	return hr->pid != 0 || hr->waiting;
+	if (spawn_kill(-a->pid, sig) == -1 && errno == ESRCH && !a->exited)
+		spawn_kill(a->pid, sig);
 }
 
-/* SIGTERM to the hook's group; SIGKILL follows after kill_timeout. */
-void
-attempt_term(struct hook_run *hr)
+/* TERM to the hook's group; KILL follows after kill_timeout. */
+static void
+term(struct attempt *a)
 {
-	struct runtime *rt = hr->pr->rt;
-	int64_t grace = rt->cfg->kill_timeout_ms;
+	int64_t grace = a->rt->cfg->kill_timeout_ms;
 
-	if (hr->waiting) {		/* no process: the wait just ends */
-		hookwait_stop(&hr->wait);
-		wait_end(hr, hr->timed_out ? 124 : 128 + SIGTERM);
-		return;
-	}
-	hr->term_sent = 1;
-	spawn_kill(-hr->pid, SIGTERM);
-	ev_timer_stop(rt->loop, &hr->timer);
+	a->term_sent = 1;
+	signal_hook(a, SIGTERM);
+	ev_timer_stop(a->rt->loop, &a->timer);
 	if (grace > 0) {
-		ev_timer_set(&hr->timer, (ev_tstamp)grace / 1000., 0.);
-		ev_timer_start(rt->loop, &hr->timer);
+		ev_timer_set(&a->timer, (ev_tstamp)grace / 1000., 0.);
+		ev_timer_start(a->rt->loop, &a->timer);
 	}
 }
 
 static void
 timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct hook_run *hr = w->data;
-	struct phase_run *pr = hr->pr;
+	struct attempt *a = w->data;
 	char d[32];
 
-	(void)loop;
 	(void)revents;
-	if (hr->waiting) {
-		hr->timed_out = 1;
-		hookwait_timeout(&hr->wait);
-		wait_end(hr, 124);
+	if (a->waiting) {
+		a->timed_out = 1;
+		hookwait_timeout(&a->wait);
+		wait_end(a, 124);
 		return;
 	}
-	if (hr->pid == 0) {		/* the retry delay is over */
-		attempt_start(hr);
+	if (!a->term_sent) {
+		a->timed_out = 1;
+		format_duration(a->hook->timeout_ms, d, sizeof(d));
+		log_event(LOG_ERR, a->phase, a->hook->name, "hook_timeout",
+		    -1, -1, "timed out after %s: sending TERM to process "
+		    "group %d", d, (int)a->pid);
+		term(a);
 		return;
 	}
-	if (!hr->term_sent) {
-		hr->timed_out = 1;
-		format_duration(hr->hook->timeout_ms, d, sizeof(d));
-		log_event(LOG_ERR, phase_name(pr->id), hr->hook->name, "hook_timeout",
-		    -1, -1, "timed out after %s: sending TERM to process group %d",
-		    d, (int)hr->pid);
-		attempt_term(hr);
+	if (!a->kill_sent) {
+		a->kill_sent = 1;
+		format_duration(a->rt->cfg->kill_timeout_ms, d, sizeof(d));
+		log_event(LOG_WARN, a->phase, a->hook->name, "hook_kill", -1, -1,
+		    "still running %s after TERM: sending KILL to process "
+		    "group %d", d, (int)a->pid);
+		signal_hook(a, SIGKILL);
+		/* A KILL cannot be refused, but its dying takes a moment. */
+		ev_timer_set(w, KILL_BOUND, 0.);
+		ev_timer_start(loop, w);
 		return;
 	}
-	if (hr->kill_sent) {		/* KILLed, yet not seen to go: move on */
-		attempt_end(hr);
-		return;
-	}
-	hr->kill_sent = 1;
-	format_duration(pr->rt->cfg->kill_timeout_ms, d, sizeof(d));
-	log_event(LOG_WARN, phase_name(pr->id), hr->hook->name, "hook_kill", -1, -1,
-	    "still running %s after TERM: sending KILL to process group %d",
-	    d, (int)hr->pid);
-	kill(-hr->pid, SIGKILL);
-	/* A KILL cannot be refused, but its dying takes a moment. */
-	ev_timer_set(&hr->timer, 1., 0.);
-	ev_timer_start(loop, &hr->timer);
-	if (hr->exited)
-		group_wait(hr);
-}
-
-/* Its output is all written: after a TERM, the rest of the group gets its grace too. */
-static void
-output_done(struct output *o, void *arg)
-{
-	struct hook_run *hr = arg;
-
-	(void)o;
-	if (hr->term_sent && ev_is_active(&hr->timer))
-		group_wait(hr);
-	else
-		attempt_end(hr);
-}
-
-static void
-child_cb(struct ev_loop *loop, ev_child *w, int revents)
-{
-	struct hook_run *hr = w->data;
-
-	(void)revents;
-	ev_child_stop(loop, w);
-	hr->exited = 1;
-	hr->status = hr->timed_out ? 124 : phase_wait_status(w->rstatus);
-	/* In time: the timeout is over; writing its output is not the hook's. */
-	if (!hr->term_sent)
-		ev_timer_stop(loop, &hr->timer);
-	output_finish(&hr->out, output_done, hr);
+	log_event(LOG_ERR, a->phase, a->hook->name, "hook_abandon", -1, -1,
+	    "%s %d still there %gs after KILL: giving up on it",
+	    a->exited ? "process group" : "process", (int)a->pid, KILL_BOUND);
+	finish(a);
 }
 
 /*
- * Ends the attempt once the hook's process group is empty. Its orphans are
- * hookrun's children (PID 1 or subreaper): each one reaped is a moment to
- * look again; the timer bounds the wait.
+ * After a TERM, the attempt ends once the hook's process group is empty.
+ * Its orphans are hookrun's children (PID 1 or subreaper): each reaping
+ * round is a moment to look again; the timer bounds the wait.
  */
 static void
-group_wait(struct hook_run *hr)
+group_cb(struct child_watch *w, int wstatus)
 {
-	if (kill(-hr->pid, 0) == -1)
-		attempt_end(hr);
-	else if (!ev_is_active(&hr->group))
-		ev_child_start(hr->pr->rt->loop, &hr->group);
+	struct attempt *a = w->data;
+
+	(void)wstatus;
+	if (kill(-a->pid, 0) == -1)
+		finish(a);
 }
 
 static void
-group_cb(struct ev_loop *loop, ev_child *w, int revents)
+child_cb(struct child_watch *w, int wstatus)
 {
-	(void)loop;
-	(void)revents;
-	group_wait(w->data);
+	struct attempt *a = w->data;
+
+	a->exited = 1;
+	a->wstatus = wstatus;
+	a->status = a->timed_out ? 124 : children_exit_status(wstatus);
+	/*
+	 * Its output first: a slow reader of hookrun's output delays the
+	 * rest, and no timer of the hook's runs meanwhile (its timeout is
+	 * over; the grace of its group, after a TERM, starts after).
+	 */
+	ev_timer_stop(a->rt->loop, &a->timer);
+	output_finish(&a->out, out_done, a);
+}
+
+/* The hook's output is all on its way (see output_finish). */
+static void
+out_done(struct output *o, void *data)
+{
+	struct attempt *a = data;
+
+	int64_t grace = a->rt->cfg->kill_timeout_ms;
+
+	(void)o;
+	a->out_open = 0;
+	/* After a TERM, the rest of the group gets its grace too. */
+	if (!a->term_sent || (grace == 0 && !a->kill_sent) ||
+	    kill(-a->pid, 0) == -1) {
+		finish(a);
+		return;
+	}
+	ev_timer_set(&a->timer, a->kill_sent ? KILL_BOUND :
+	    (ev_tstamp)grace / 1000., 0.);
+	ev_timer_start(a->rt->loop, &a->timer);
+	children_watch(&a->group, 0, group_cb, a);
 }
 
 static void
-wait_end(struct hook_run *hr, int status)
+spawn_failed(struct attempt *a, const char *step, int err)
 {
-	hr->waiting = 0;
-	hr->status = status;
-	attempt_end(hr);
+	log_event(LOG_ERR, a->phase, a->hook->name, "hook_exec", -1, -1,
+	    "%s %s: %s", step, strcmp(step, "chdir") == 0 ?
+	    a->hook->proc.workdir : a->hook->proc.argv[0], strerror(err));
+	a->status = spawn_exit_status(step, err);
+	finish(a);
 }
 
 static void
-wait_done(void *arg, int status)
+wait_end(struct attempt *a, int status)
 {
-	wait_end(arg, status);
+	a->waiting = 0;
+	a->status = status;
+	finish(a);
+}
+
+static void
+wait_done(void *data, int status)
+{
+	wait_end(data, status);
 }
 
 /* wait =: no process; the hook's timeout is kept here, as for one. */
 static void
-wait_start(struct hook_run *hr)
+wait_start(struct attempt *a)
 {
-	struct phase_run *pr = hr->pr;
-	int64_t ms = hr->hook->timeout_ms;
+	int64_t ms = a->hook->timeout_ms;
 
-	if (hookwait_start(&hr->wait, pr->rt, phase_name(pr->id), hr->hook,
-	    hr->attempt, wait_done, hr) == -1) {
-		log_event(LOG_ERR, phase_name(pr->id), hr->hook->name,
-		    "hook_exec", -1, -1, "cannot wait: %s", strerror(errno));
-		wait_end(hr, 70);
+	if (hookwait_start(&a->wait, a->rt, a->phase, a->hook, a->number,
+	    wait_done, a) == -1) {
+		log_event(LOG_ERR, a->phase, a->hook->name, "hook_exec", -1, -1,
+		    "cannot wait: %s", strerror(errno));
+		wait_end(a, 70);
 		return;
 	}
-	hr->waiting = 1;
+	a->waiting = 1;
 	if (ms > 0) {
-		ev_timer_set(&hr->timer, (ev_tstamp)ms / 1000., 0.);
-		ev_timer_start(pr->rt->loop, &hr->timer);
+		ev_timer_set(&a->timer, (ev_tstamp)ms / 1000., 0.);
+		ev_timer_start(a->rt->loop, &a->timer);
 	}
 }
 
-static int
-spawn_failed(struct hook_run *hr, const char *step, int err)
+static void
+spawn_hook(struct attempt *a)
 {
-	log_event(LOG_ERR, phase_name(hr->pr->id), hr->hook->name, "hook_exec",
-	    -1, -1, "%s %s: %s", step, strcmp(step, "chdir") == 0 ?
-	    hr->hook->proc.workdir : hr->hook->proc.argv[0], strerror(err));
-	return spawn_exit_status(step, err);
-}
-
-void
-attempt_spawn(struct hook_run *hr)
-{
-	struct phase_run *pr = hr->pr;
-	struct runtime *rt = pr->rt;
-	const struct proc *p = &hr->hook->proc;
+	struct runtime *rt = a->rt;
+	const struct proc *p = &a->hook->proc;
 	char err[512], path[PATH_MAX], **envp;
-	const char *step = "exec";
+	const char *step = "exec", *exec = path;
 	struct spawn_req req;
 	int fds[2], e;
 
-	if (hr->hook->wait != NULL) {
-		wait_start(hr);
+	a->started = mono_now();
+	if (a->hook->wait != NULL) {
+		wait_start(a);
 		return;
 	}
-	hr->started = mono_now();
-	if (exports_open(&hr->exp, p) == -1) {
+	if (exports_open(&a->exp, p) == -1) {
 		e = errno;
-		log_event(LOG_ERR, phase_name(pr->id), hr->hook->name, "hook_exec",
-		    -1, -1, "HOOKRUN_ENV_FILE: pipe: %s", strerror(e));
-		hr->status = spawn_exit_status("pipe", e);
-		attempt_end(hr);
+		log_event(LOG_ERR, a->phase, a->hook->name, "hook_exec", -1, -1,
+		    "HOOKRUN_ENV_FILE: pipe: %s", strerror(e));
+		a->status = spawn_exit_status("pipe", e);
+		finish(a);
 		return;
 	}
-	if ((envp = env_hook(rt, hr->hook, hr->attempt, hr->exp.path, err,
+	if ((envp = env_hook(rt, a->hook, a->number, a->exp.path, err,
 	    sizeof(err))) == NULL) {
-		log_event(LOG_ERR, phase_name(pr->id), hr->hook->name, "hook_exec", -1,
+		log_event(LOG_ERR, a->phase, a->hook->name, "hook_exec", -1,
 		    -1, "%s", err);
-		hr->status = 126;
-		attempt_end(hr);
+		a->status = 126;
+		finish(a);
 		return;
 	}
-	if ((e = path_resolve_at(p->workdir, p->argv[0], path,
-	    sizeof(path))) != 0) {
+	/* The guard of a locked hook cannot tell a failed exec: checked here. */
+	if (a->hook->lock != NULL && p->path == NULL)
+		e = path_resolve_at(p->workdir, p->argv[0], path, sizeof(path));
+	else
+		e = path_exec(p->path, p->workdir, p->argv[0], path,
+		    sizeof(path), &exec);
+	if (e != 0) {
 		env_free(envp);
-		hr->status = spawn_failed(hr, "exec", e);
-		attempt_end(hr);
+		spawn_failed(a, "exec", e);
 		return;
 	}
-	if (output_open(&hr->out, phase_name(pr->id), hr->hook->name, fds) == -1) {
+	if (output_open(&a->out, a->phase, a->hook->name, fds) == -1) {
 		e = errno;
 		env_free(envp);
-		hr->status = spawn_failed(hr, "pipe", e);
-		attempt_end(hr);
+		spawn_failed(a, "pipe", e);
 		return;
 	}
+	a->out_open = 1;
 
 	/* systemd's start or stop timeout must not cut a hook short. */
-	notify_wait(hr->hook->timeout_ms > 0 && rt->cfg->kill_timeout_ms > 0 ?
-	    hr->hook->timeout_ms + rt->cfg->kill_timeout_ms : 0);
-	notify_send("STATUS=%s: %s (attempt %ld)", phase_name(pr->id), hr->hook->name,
-	    hr->attempt);
+	notify_wait(a->hook->timeout_ms > 0 && rt->cfg->kill_timeout_ms > 0 ?
+	    a->hook->timeout_ms + rt->cfg->kill_timeout_ms : 0);
+	notify_send("STATUS=%s: %s (attempt %ld)", a->phase, a->hook->name,
+	    a->number);
 
-	spawn_req_init(&req, path, p->argv, envp, p);
+	spawn_req_init(&req, exec, p->argv, envp, p);
 	req.fd_out = fds[0];
 	req.fd_err = fds[1];
-	req.extra_from = req.extra_to = hr->exp.wfd;
+	req.extra_from = req.extra_to = a->exp.wfd;
 	req.pdeathsig = SIGKILL;
 	/* A locked hook must not go on once hookrun, and its lock, are gone. */
-	req.guard = hr->hook->lock != NULL;
-	hr->pid = spawn_process(&req, &e, &step);
-	close(fds[0]);
-	close(fds[1]);
+	req.guard = a->hook->lock != NULL;
+	a->pid = spawn_process(&req, &e, &step);
 	env_free(envp);
-	if (hr->pid == -1) {
-		hr->pid = 0;
-		output_close(&hr->out);
-		hr->status = spawn_failed(hr, step, e);
-		attempt_end(hr);
+	if (a->pid == -1) {
+		a->pid = 0;
+		spawn_failed(a, step, e);
 		return;
 	}
-
-	ev_child_init(&hr->child, child_cb, hr->pid, 0);
-	hr->child.data = hr;
-	ev_child_start(rt->loop, &hr->child);
-	output_start(rt->loop, &hr->out);
-	exports_start(rt->loop, &hr->exp);
-	if (hr->hook->timeout_ms > 0) {
-		ev_timer_set(&hr->timer, (ev_tstamp)hr->hook->timeout_ms / 1000., 0.);
-		ev_timer_start(rt->loop, &hr->timer);
+	log_event(LOG_INFO, a->phase, a->hook->name, "hook_start", -1, -1,
+	    "started (pid %d, attempt %ld)", (int)a->pid, a->number);
+	children_watch(&a->child, a->pid, child_cb, a);
+	output_start(rt->loop, &a->out);
+	exports_start(rt->loop, &a->exp);
+	if (a->hook->timeout_ms > 0) {
+		/* From now, not from the loop's last wake-up. */
+		ev_now_update(rt->loop);
+		ev_timer_set(&a->timer, (ev_tstamp)a->hook->timeout_ms / 1000.,
+		    0.);
+		ev_timer_start(rt->loop, &a->timer);
 	}
-	log_event(LOG_INFO, phase_name(pr->id), hr->hook->name, "hook_start", -1, -1,
-	    "started (pid %d, attempt %ld)", (int)hr->pid, hr->attempt);
 }
 
-void
-attempt_log(struct hook_run *hr, int64_t ms)
+static void
+log_result(struct attempt *a)
 {
-	const char *ph = phase_name(hr->pr->id), *name = hr->hook->name;
-	int st = hr->status;
+	const char *ph = a->phase, *name = a->hook->name;
+	int64_t ms = (int64_t)((mono_now() - a->started) * 1000.);
+	int st = a->status;
 
 	if (st == 0)
 		log_event(LOG_INFO, ph, name, "hook_exit", 0, ms,
 		    "succeeded in %lldms", (long long)ms);
-	else if (hr->timed_out)
+	else if (a->timed_out)
 		log_event(LOG_ERR, ph, name, "hook_exit", st, ms,
 		    "timed out (status %d) in %lldms", st, (long long)ms);
-	else if (hr->exited && st > 128 && WIFSIGNALED(hr->child.rstatus))
+	else if (a->exited && st > 128 && WIFSIGNALED(a->wstatus))
 		log_event(LOG_ERR, ph, name, "hook_exit", st, ms,
 		    "killed by signal %s (status %d) in %lldms",
 		    signal_name(st - 128), st, (long long)ms);
 	else
 		log_event(LOG_ERR, ph, name, "hook_exit", st, ms,
 		    "failed with status %d in %lldms", st, (long long)ms);
+}
+
+static void
+released_cb(struct lock *lk, enum lock_event ev, void *data)
+{
+	(void)lk;
+	(void)ev;
+	report(data);
+}
+
+/*
+ * The process is reaped (its group gone after a TERM), or given up on, or
+ * never ran: every watcher stops, then the lock is given back.
+ */
+static void
+finish(struct attempt *a)
+{
+	struct runtime *rt = a->rt;
+
+	ev_timer_stop(rt->loop, &a->timer);
+	children_unwatch(&a->child);
+	children_unwatch(&a->group);
+	if (a->waiting) {
+		hookwait_stop(&a->wait);
+		a->waiting = 0;
+	}
+	/* Given up on, or never spawned: what its pipes hold is not waited for. */
+	if (a->out_open) {
+		output_close(&a->out);
+		a->out_open = 0;
+	}
+	/* Given up on: still running somewhere, it has not succeeded. */
+	if (a->pid != 0 && !a->exited)
+		a->status = a->timed_out ? 124 : 128 + SIGKILL;
+	if (a->lock_lost)
+		a->status = LOCK_STATUS_FAILED;
+	log_result(a);
+	exports_collect(rt, &a->exp, a->hook, a->status == 0);
+	a->pid = 0;
+	if (a->lock.state == LOCK_HELD)
+		lock_release(&a->lock, a->status == 0, released_cb);
+	else
+		report(a);
+}
+
+/* The lock's answer: run the hook, skip it, stop it, or fail the attempt. */
+static void
+lock_cb(struct lock *lk, enum lock_event ev, void *data)
+{
+	struct attempt *a = data;
+
+	(void)lk;
+	switch (ev) {
+	case LOCK_ACQUIRED:
+		spawn_hook(a);
+		break;
+	case LOCK_DONE:
+		log_event(LOG_INFO, a->phase, a->hook->name, "hook_skip", 0, -1,
+		    "once key '%s' already recorded: skipped", a->hook->once);
+		a->skipped = 1;
+		report(a);
+		break;
+	case LOCK_LOST:
+		a->lock_lost = 1;
+		if (a->pid != 0 && !a->exited && !a->term_sent)
+			term(a);
+		break;
+	case LOCK_TIMEOUT:
+		a->timed_out = 1;
+		a->status = LOCK_STATUS_TIMEOUT;
+		finish(a);
+		break;
+	default:
+		a->status = LOCK_STATUS_FAILED;
+		finish(a);
+		break;
+	}
+}
+
+void
+attempt_start(struct attempt *a, struct runtime *rt, const struct hook *h,
+    const char *phase, long number, attempt_fn done, void *data)
+{
+	/* Idle (see attempt.h): no watcher of it is active. */
+	memset(a, 0, sizeof(*a));
+	a->rt = rt;
+	a->hook = h;
+	a->phase = phase;
+	a->number = number;
+	a->done = done;
+	a->data = data;
+	a->running = 1;
+	a->started = mono_now();
+	ev_timer_init(&a->timer, timer_cb, 0., 0.);
+	a->timer.data = a;
+	if (h->lock == NULL) {
+		spawn_hook(a);
+		return;
+	}
+	/* Nor must systemd cut short a wait for the lock. */
+	notify_wait(h->lock_timeout_ms);
+	notify_send("STATUS=%s: %s: taking the lock (attempt %ld)", phase,
+	    h->name, number);
+	lock_acquire(&a->lock, rt, h, phase, lock_cb, a);
+}
+
+void
+attempt_stop(struct attempt *a, int timed_out)
+{
+	if (!a->running)
+		return;
+	if (a->waiting) {		/* no process: the wait just ends */
+		a->timed_out |= timed_out;
+		hookwait_stop(&a->wait);
+		wait_end(a, a->timed_out ? 124 : 128 + SIGTERM);
+		return;
+	}
+	if (a->pid != 0) {
+		if (!a->exited && !a->term_sent) {
+			a->timed_out |= timed_out;
+			term(a);
+		}
+		return;
+	}
+	/* No process: a wait for the lock ends now; a release is let finish. */
+	if (lock_cancel(&a->lock)) {
+		log_event(LOG_ERR, a->phase, a->hook->name, "lock_cancel",
+		    -1, -1, "stopped while waiting for the lock: not run");
+		a->cancelled = 1;
+		a->status = timed_out ? 124 : 128 + SIGTERM;
+		report(a);
+	}
 }

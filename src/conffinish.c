@@ -1,12 +1,14 @@
 /* conffinish.c: what needs the whole file, once it is read: defaults from */
 /* later sections, exec split into argv, users and groups, cross-key checks. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config_int.h"
 #include "parse.h"
 #include "probe.h"
+#include "path.h"
 #include "user.h"
 
 /*
@@ -206,6 +208,40 @@ app_from_cmdline(struct app *a, char *const *argv)
 	return 0;
 }
 
+/*
+ * A command without a '/' is looked up on PATH once, here, and run from
+ * what was found: PATH and the files on it are taken not to change during
+ * a run. One not found now is looked up again when it runs (an earlier
+ * hook may install it), and reported then; --dry-run reports it now.
+ */
+static char *
+exec_lookup(const char *dir, char *const *argv)
+{
+	char buf[PATH_MAX];
+
+	if (argv == NULL || argv[0] == NULL || strchr(argv[0], '/') != NULL ||
+	    path_resolve_at(dir, argv[0], buf, sizeof(buf)) != 0)
+		return NULL;
+	return strdup(buf);
+}
+
+static void
+config_lookup(struct config *cfg)
+{
+	struct hook *h;
+	size_t i;
+	int ph;
+
+	for (ph = 0; ph < PHASE_COUNT; ph++)
+		for (i = 0; i < cfg->phases[ph].nhooks; i++) {
+			h = cfg->phases[ph].hooks[i];
+			h->proc.path = exec_lookup(h->proc.workdir, h->proc.argv);
+			h->lock_path = exec_lookup(NULL, h->lock_argv);
+		}
+	cfg->app.proc.path = exec_lookup(cfg->app.proc.workdir,
+	    cfg->app.proc.argv);
+}
+
 /* Checks that need the whole file: defaults from later sections, argv, ids. */
 void
 config_finish(struct loader *ld, char *const *app_argv)
@@ -237,4 +273,6 @@ config_finish(struct loader *ld, char *const *app_argv)
 	if (app_argv != NULL && app_argv[0] != NULL &&
 	    app_from_cmdline(&cfg->app, app_argv) == -1)
 		ld_err(ld, 0, "out of memory");
+	if (ld->errors == 0)
+		config_lookup(cfg);
 }

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <ini.h>
-#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +20,6 @@
 
 static const char *const phase_names[PHASE_COUNT] = {
 	"pre_start", "start", "post_start", "pre_stop", "post_stop"
-};
-
-struct msg {
-	int		 line;
-	size_t		 seq;
-	char		*text;
 };
 
 static void	 proc_free(struct proc *);
@@ -46,64 +40,6 @@ phase_from_name(const char *s)
 		if (strcmp(s, phase_names[i]) == 0)
 			return i;
 	return -1;
-}
-
-/*
- * Errors are kept and logged in line order when the file is read: some are
- * found only once the whole file is known (a missing exec, a user).
- */
-void
-ld_err(struct loader *ld, int line, const char *fmt, ...)
-{
-	struct msg *nm;
-	char text[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	ld->errors++;
-	if ((nm = realloc(ld->msgs, (ld->nmsgs + 1) * sizeof(*nm))) != NULL) {
-		ld->msgs = nm;
-		nm += ld->nmsgs;
-		nm->line = line;
-		nm->seq = ld->nmsgs;
-		if ((nm->text = strdup(text)) != NULL) {
-			ld->nmsgs++;
-			return;
-		}
-	}
-	log_err("%s:%d: %s", ld->file, line, text);	/* no memory: now */
-}
-
-static int
-by_line(const void *a, const void *b)
-{
-	const struct msg *x = a, *y = b;
-
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static void
-ld_flush(struct loader *ld)
-{
-	size_t i;
-
-	if (ld->nmsgs > 0)
-		qsort(ld->msgs, ld->nmsgs, sizeof(*ld->msgs), by_line);
-	for (i = 0; i < ld->nmsgs; i++) {
-		if (ld->msgs[i].line > 0)
-			log_err("%s:%d: %s", ld->file, ld->msgs[i].line,
-			    ld->msgs[i].text);
-		else
-			log_err("%s: %s", ld->file, ld->msgs[i].text);
-		free(ld->msgs[i].text);
-	}
-	free(ld->msgs);
-	ld->msgs = NULL;
-	ld->nmsgs = 0;
 }
 
 static void
@@ -207,8 +143,13 @@ config_load(struct config *cfg, const char *path, int explicit,
 	int ret, errors;
 
 	memset(cfg, 0, sizeof(*cfg));
-	if ((ld = calloc(1, sizeof(*ld))) == NULL ||
-	    config_defaults(cfg, path) == -1) {
+	/*
+	 * Not calloc: zeroing the 64 KiB line buffer would touch (fault in)
+	 * every page of it, where a small file uses one.
+	 */
+	if ((ld = malloc(sizeof(*ld))) != NULL)
+		memset(ld, 0, offsetof(struct loader, buf));
+	if (ld == NULL || config_defaults(cfg, path) == -1) {
 		free(ld);
 		log_err("%s: out of memory", path);
 		return 1;
@@ -226,7 +167,8 @@ config_load(struct config *cfg, const char *path, int explicit,
 			cfg->found = 0;
 		else
 			ld_err(ld, 0, "cannot open: %s", strerror(errno));
-	} else if (fstat(fileno(ld->fp), &st) == -1)
+	} else if (setvbuf(ld->fp, ld->iobuf, _IOFBF, sizeof(ld->iobuf)),
+	    fstat(fileno(ld->fp), &st) == -1)
 		ld_err(ld, 0, "fstat: %s", strerror(errno));
 	else if (S_ISDIR(st.st_mode))
 		ld_err(ld, 0, "cannot open: %s", strerror(EISDIR));
@@ -255,6 +197,7 @@ proc_free(struct proc *pr)
 {
 	free(pr->exec);
 	argv_free(pr->argv);
+	free(pr->path);
 	free(pr->user);
 	free(pr->group);
 	free(pr->workdir);
@@ -289,6 +232,7 @@ hook_free(struct hook *h)
 	argv_free(h->lock_argv);
 	strv_free(h->exports, h->nexports);
 	probe_targets_free(h->wait, h->nwait);
+	free(h->lock_path);
 	free(h);
 }
 

@@ -6,14 +6,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "env.h"
 #include "exports.h"
 #include "log.h"
 #include "parse.h"
+#include "trust.h"
 
 #define READ_CHUNK	8192
+
+static int	 nowait = 1;	/* preadv2 takes RWF_NOWAIT on a pipe */
 
 int
 exports_open(struct exports *x, const struct proc *p)
@@ -30,9 +34,8 @@ exports_open(struct exports *x, const struct proc *p)
 	 * Opening /dev/fd/N again checks the pipe's owner and mode (0600):
 	 * a hook of another user must own it. It is this attempt's alone.
 	 */
-	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) == -1 ||
-	    ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
-	    fchown(fds[1], uid, gid) == -1)) {
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
+	    fchown(fds[1], uid, gid) == -1) {
 		e = errno;
 		close(fds[0]);
 		close(fds[1]);
@@ -72,9 +75,34 @@ keep(struct exports *x, const char *p, size_t n)
 }
 
 /*
+ * One read that never waits, though the pipe is left blocking (no fcntl
+ * per attempt): RWF_NOWAIT, or, where the kernel refuses it, O_NONBLOCK.
+ */
+static ssize_t
+read_nowait(struct exports *x, char *p, size_t len)
+{
+	struct iovec v = { p, len };
+	ssize_t n;
+
+	if (nowait) {
+		n = preadv2(x->rfd, &v, 1, -1, RWF_NOWAIT);
+		if (n >= 0 || (errno != EOPNOTSUPP && errno != EINVAL &&
+		    errno != ENOSYS))
+			return n;
+		nowait = 0;
+	}
+	if (!x->nonblock) {
+		fcntl(x->rfd, F_SETFL, O_NONBLOCK);
+		x->nonblock = 1;
+	}
+	return read(x->rfd, p, len);
+}
+
+/*
  * Reads what is in the pipe now, without waiting: the hook never blocks on
- * a full pipe, whatever it writes. 1 at EOF (every writer gone) or on an
- * error.
+ * a full pipe, whatever it writes. 1 at EOF or on an error (hookrun keeps
+ * a write end itself until the attempt is over: the hook's exit is no
+ * hang-up to wake up for).
  */
 static int
 drain(struct exports *x)
@@ -83,7 +111,7 @@ drain(struct exports *x)
 	ssize_t n;
 
 	for (;;) {
-		if ((n = read(x->rfd, chunk, sizeof(chunk))) > 0)
+		if ((n = read_nowait(x, chunk, sizeof(chunk))) > 0)
 			keep(x, chunk, (size_t)n);
 		else if (n == 0)
 			return 1;
@@ -105,8 +133,6 @@ io_cb(struct ev_loop *loop, ev_io *w, int revents)
 void
 exports_start(struct ev_loop *loop, struct exports *x)
 {
-	close(x->wfd);
-	x->wfd = -1;
 	ev_io_init(&x->io, io_cb, x->rfd, EV_READ);
 	x->io.data = x;
 	ev_io_start(loop, &x->io);
@@ -134,8 +160,8 @@ printable(char *s)
 
 /* Why h may not hand on key, or NULL when it may. */
 static const char *
-refused(const struct runtime *rt, const struct hook *h, const char *key,
-    size_t klen, char *buf, size_t len)
+refused(const struct hook *h, const char *key, size_t klen, char *buf,
+    size_t len)
 {
 	size_t i;
 
@@ -148,7 +174,7 @@ refused(const struct runtime *rt, const struct hook *h, const char *key,
 				return NULL;
 		return "not listed in its exports =";
 	}
-	if (h->proc.user != NULL && h->proc.uid != rt->euid) {
+	if (h->proc.user != NULL && h->proc.uid != trust_euid()) {
 		snprintf(buf, len, "it runs as user %s: only keys listed in "
 		    "exports = are handed on", h->proc.user);
 		return buf;
@@ -164,8 +190,7 @@ refused(const struct runtime *rt, const struct hook *h, const char *key,
  * reported. -1 on ENOMEM.
  */
 static int
-accepted(const struct runtime *rt, struct exports *x, const struct hook *h,
-    char ***ok)
+accepted(struct exports *x, const struct hook *h, char ***ok)
 {
 	const char *ph = phase_name(h->phase), *why;
 	char *p = x->buf, *end = x->buf + x->len, *nl, *kv, msg[256],
@@ -205,7 +230,7 @@ accepted(const struct runtime *rt, struct exports *x, const struct hook *h,
 		}
 		kv = p + parse_env_key(p);
 		eq -= (size_t)(kv - p);
-		if ((why = refused(rt, h, kv, eq, buf, sizeof(buf))) != NULL)
+		if ((why = refused(h, kv, eq, buf, sizeof(buf))) != NULL)
 			log_event(LOG_WARN, ph, h->name, "exports_refused", -1,
 			    -1, "HOOKRUN_ENV_FILE line %d: %.*s not exported: %s",
 			    lineno, (int)eq, kv, why);
@@ -267,7 +292,7 @@ exports_collect(struct runtime *rt, struct exports *x, const struct hook *h,
 		log_event(LOG_ERR, phase_name(h->phase), h->name, "exports_refused",
 		    -1, -1, "HOOKRUN_ENV_FILE: more than %d bytes written: none "
 		    "of this hook's exported", EXPORTS_TOTAL_MAX);
-	else if (accepted(rt, x, h, &lines) == -1)
+	else if (accepted(x, h, &lines) == -1)
 		log_event(LOG_ERR, phase_name(h->phase), h->name, "exports_error",
 		    -1, -1, "HOOKRUN_ENV_FILE: %s: none exported",
 		    strerror(ENOMEM));

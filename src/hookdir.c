@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 #include "hookdir.h"
 #include "log.h"
 #include "trust.h"
+
+static uid_t	 scan_euid;	/* hookrun's, read once per scan */
 
 static const char *const silent_suffixes[] = {
 	"~", ".disabled", ".dpkg-old", ".dpkg-new", ".dpkg-dist", ".rpmnew",
@@ -135,14 +138,42 @@ clashes(const struct phase *p, const char *name, const char *path)
 	return 0;
 }
 
+/* Whether execve would run it: as root, any execute bit does (stat said so). */
+static int
+executable(const char *path, const struct stat *st)
+{
+	if (scan_euid == 0)
+		return (st->st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) != 0;
+	return access(path, X_OK) == 0;
+}
+
+/*
+ * As root, may the file named name in the phase directory (already walked
+ * by untrusted, open as dirfd) be run? st is what fstatat found without
+ * following a link: the file itself is judged from it, a link is walked
+ * whole. 1 when refused, after saying why.
+ */
+static int
+untrusted_at(const char *path, const struct stat *lst)
+{
+	char why[128];
+
+	if (S_ISLNK(lst->st_mode))
+		return untrusted(path, 0);
+	if (trust_stat(lst, why, sizeof(why)) != -1)
+		return 0;
+	log_err("%s: %s%s", path, why, TRUST_HINT);
+	return 1;
+}
+
 /* One file of hooks_dir/PHASE/: a hook, a skip, or an error (returns 1; -1: no memory). */
 static int
-scan_file(struct phase *p, enum phase_id ph,
+scan_file(struct phase *p, enum phase_id ph, int dirfd,
     const char *dir, const char *name)
 {
 	const char *silent;
 	char *path, why[64];
-	struct stat st;
+	struct stat lst, st;
 	int r = 0;
 
 	if (asprintf(&path, "%s/%s", dir, name) == -1)
@@ -151,14 +182,15 @@ scan_file(struct phase *p, enum phase_id ph,
 		snprintf(why, sizeof(why), strcmp(silent, ".") == 0 ?
 		    "name begins with '.'" : "name ends in '%s'", silent);
 		r = skip(p, path, why, 0);
-	} else if (stat(path, &st) == -1)
+	} else if (fstatat(dirfd, name, &lst, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    (S_ISLNK(lst.st_mode) ? stat(path, &st) : (st = lst, 0)) == -1)
 		r = skip(p, path, errno == ENOENT ? "dangling symbolic link" :
 		    strerror(errno), 1);
 	else if (!S_ISREG(st.st_mode))
 		r = skip(p, path, "not a regular file", 1);
-	else if (access(path, X_OK) == -1)
+	else if (!executable(path, &st))
 		r = skip(p, path, "not executable", 1);
-	else if (clashes(p, name, path) || untrusted(path, 0))
+	else if (clashes(p, name, path) || untrusted_at(path, &lst))
 		r = 1;
 	else
 		r = add_hook(p, ph, name, path);
@@ -210,16 +242,17 @@ scan_phase(struct config *cfg, enum phase_id ph)
 		}
 		n++;
 	}
-	closedir(d);
 	if (n > 0)
 		qsort(names, n, sizeof(*names), by_name);
 	for (i = 0; i < n; i++) {
-		if (!nomem && (r = scan_file(p, ph, dir, names[i])) < 0)
+		if (!nomem && (r = scan_file(p, ph, dirfd(d), dir,
+		    names[i])) < 0)
 			nomem = 1;
 		else if (!nomem)
 			errors += r;
 		free(names[i]);
 	}
+	closedir(d);
 	free(names);
 	if (nomem) {
 		log_err("%s: out of memory", dir);
@@ -232,10 +265,14 @@ scan_phase(struct config *cfg, enum phase_id ph)
 int
 hookdir_scan(struct config *cfg)
 {
+	struct stat st;
 	int errors = 0, ph;
 
 	if (cfg->hooks_dir == NULL || cfg->hooks_dir[0] == '\0')
 		return 0;
+	if (stat(cfg->hooks_dir, &st) == -1 && errno == ENOENT)
+		return 0;	/* no phase directory either */
+	scan_euid = geteuid();
 	errors += untrusted(cfg->hooks_dir, TRUST_DIR);
 	for (ph = 0; ph < PHASE_COUNT; ph++)
 		if (ph != PHASE_START)

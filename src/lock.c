@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "lock.h"
-#include "lockexec.h"
 #include "lockfile.h"
 #include "log.h"
 #include "parse.h"
@@ -22,8 +21,9 @@ waited_ms(const struct lock *lk)
 	return (int64_t)((ev_time() - lk->since) * 1000.);
 }
 
-void
-lock_settle(struct lock *lk, enum lock_event ev)
+/* Ends a wait or a release: stops the timers, calls lk->cb. */
+static void
+settle(struct lock *lk, enum lock_event ev)
 {
 	ev_timer_stop(lk->loop, &lk->timer);
 	ev_timer_stop(lk->loop, &lk->retry);
@@ -54,7 +54,7 @@ file_failed(struct lock *lk, const char *err, int held)
 	log_event(LOG_ERR, lk->phase, lk->hook->name, "lock_error",
 	    LOCK_STATUS_FAILED, -1, "%s", err);
 	file_close(lk, held);
-	lock_settle(lk, LOCK_FAILED);
+	settle(lk, LOCK_FAILED);
 }
 
 /* "held by host H pid N since T", or "holder unknown". */
@@ -111,11 +111,11 @@ file_try(struct lock *lk)
 			log_debug("%s:%s: once key '%s' is in %s.once",
 			    lk->phase, lk->hook->name, once, path);
 			file_close(lk, 1);
-			lock_settle(lk, LOCK_DONE);
+			settle(lk, LOCK_DONE);
 			return;
 		}
 	}
-	lock_settle(lk, LOCK_ACQUIRED);
+	settle(lk, LOCK_ACQUIRED);
 }
 
 static void
@@ -135,7 +135,8 @@ timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	if (lk->hook->lock_argv != NULL) {
-		lockexec_timer(lk);
+		lockexec_timeout(&lk->ex, lk->hook->lock_timeout_ms);
+		settle(lk, LOCK_TIMEOUT);
 		return;
 	}
 	format_duration(lk->hook->lock_timeout_ms, d, sizeof(d));
@@ -144,7 +145,33 @@ timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	    "%s (%s)", lk->hook->lock, d, holder_text(lk, holder,
 	    sizeof(holder)));
 	file_close(lk, 0);
-	lock_settle(lk, LOCK_TIMEOUT);
+	settle(lk, LOCK_TIMEOUT);
+}
+
+/* What the lock command did, as lock events. */
+static void
+ex_cb(struct lockexec *x, enum lockexec_event ev, void *data)
+{
+	struct lock *lk = data;
+
+	(void)x;
+	switch (ev) {
+	case LOCKEXEC_LOCKED:
+		settle(lk, LOCK_ACQUIRED);
+		break;
+	case LOCKEXEC_DONE:
+		settle(lk, LOCK_DONE);
+		break;
+	case LOCKEXEC_FAILED:
+		settle(lk, LOCK_FAILED);
+		break;
+	case LOCKEXEC_LOST:
+		lk->cb(lk, LOCK_LOST, lk->data);
+		break;
+	case LOCKEXEC_EXITED:
+		settle(lk, LOCK_RELEASED);
+		break;
+	}
 }
 
 void
@@ -159,13 +186,11 @@ lock_acquire(struct lock *lk, struct runtime *rt, const struct hook *h,
 	lk->phase = phase;
 	lk->cb = cb;
 	lk->data = data;
-	lk->fd = lk->to = lk->from = -1;
+	lk->fd = -1;
 	/* lock_timeout counts from now, not from the loop's last wakeup. */
 	ev_now_update(rt->loop);
 	lk->since = ev_now(rt->loop);
 	lk->delay = RETRY_FIRST;
-	lk->grace_ms = rt->cfg->kill_timeout_ms > 0 ? rt->cfg->kill_timeout_ms :
-	    LOCK_GRACE_MS;
 	lk->state = LOCK_WAITING;
 	ev_timer_init(&lk->timer, timer_cb, 0., 0.);
 	lk->timer.data = lk;
@@ -177,7 +202,7 @@ lock_acquire(struct lock *lk, struct runtime *rt, const struct hook *h,
 		ev_timer_start(lk->loop, &lk->timer);
 	}
 	if (h->lock_argv != NULL) {
-		lockexec_start(lk, rt);
+		lockexec_start(&lk->ex, rt, h, phase, ex_cb, lk);
 		return;
 	}
 	if ((lk->fd = lockfile_open(h->lock, err, sizeof(err))) == -1) {
@@ -194,7 +219,8 @@ lock_release(struct lock *lk, int success, lock_fn cb)
 
 	lk->cb = cb;
 	if (lk->hook->lock_argv != NULL) {
-		lockexec_release(lk, success);
+		lk->state = LOCK_RELEASING;
+		lockexec_release(&lk->ex, success);
 		return;
 	}
 	if (success && once != NULL) {
@@ -210,7 +236,7 @@ lock_release(struct lock *lk, int success, lock_fn cb)
 			    lk->phase, lk->hook->name, once, path);
 	}
 	file_close(lk, 1);
-	lock_settle(lk, LOCK_RELEASED);
+	settle(lk, LOCK_RELEASED);
 }
 
 int
@@ -221,7 +247,7 @@ lock_cancel(struct lock *lk)
 	ev_timer_stop(lk->loop, &lk->timer);
 	ev_timer_stop(lk->loop, &lk->retry);
 	if (lk->hook->lock_argv != NULL)
-		lockexec_stop(lk);
+		lockexec_stop(&lk->ex);
 	else
 		file_close(lk, 0);
 	lk->state = LOCK_IDLE;

@@ -1,4 +1,4 @@
-/* lockexec.c: lock = exec:COMMAND: starts the lock command and speaks its line protocol. */
+/* lockexec.c: lock = exec:COMMAND: starts the lock command, speaks its line protocol, reports to lock.c. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -24,47 +24,58 @@
  * while the hook runs means the lock is lost.
  */
 
-/* "exited with status 3", "was killed by signal TERM". */
+enum { X_IDLE, X_WAITING, X_HELD, X_RELEASING };
+
+/* A KILLed command not gone within this is given up on. */
+#define KILL_BOUND	1.
+
+/* Ends what lockexec_start began (every event but LOST): nothing stays active. */
 static void
-exit_text(int wstatus, char *buf, size_t len)
+settle(struct lockexec *x, enum lockexec_event ev)
 {
-	if (WIFEXITED(wstatus))
-		snprintf(buf, len, "exited with status %d", WEXITSTATUS(wstatus));
-	else if (WIFSIGNALED(wstatus))
-		snprintf(buf, len, "was killed by signal %s",
-		    signal_name(WTERMSIG(wstatus)));
-	else
-		snprintf(buf, len, "ended (wait status %#x)", wstatus);
+	ev_timer_stop(x->loop, &x->timer);
+	x->state = X_IDLE;
+	x->cb(x, ev, x->data);
 }
 
 static void
-close_input(struct lock *lk)
+close_input(struct lockexec *x)
 {
-	if (lk->to >= 0)
-		close(lk->to);
-	lk->to = -1;
+	if (x->to >= 0)
+		close(x->to);
+	x->to = -1;
 }
 
 static void
-close_output(struct lock *lk)
+close_output(struct lockexec *x)
 {
-	if (lk->from < 0)
+	if (x->from < 0)
 		return;
-	ev_io_stop(lk->loop, &lk->io);
-	close(lk->from);
-	lk->from = -1;
+	ev_io_stop(x->loop, &x->io);
+	close(x->from);
+	x->from = -1;
+}
+
+/* sig to its group; to itself when it has left the group. */
+static void
+signal_command(struct lockexec *x, int sig)
+{
+	if (spawn_kill(-x->pid, sig) == -1 && errno == ESRCH)
+		spawn_kill(x->pid, sig);
 }
 
 void
-lockexec_stop(struct lock *lk)
+lockexec_stop(struct lockexec *x)
 {
-	if (lk->pid > 0) {
-		spawn_kill(-lk->pid, SIGTERM);
-		ev_child_stop(lk->loop, &lk->child);
-		lk->pid = 0;
+	ev_timer_stop(x->loop, &x->timer);
+	if (x->pid > 0) {
+		signal_command(x, SIGTERM);
+		children_unwatch(&x->child);
+		x->pid = 0;
 	}
-	close_output(lk);
-	close_input(lk);
+	close_output(x);
+	close_input(x);
+	x->state = X_IDLE;
 }
 
 /*
@@ -72,88 +83,66 @@ lockexec_stop(struct lock *lk)
  * (the rest is dropped). Returns 1 at EOF or on an error.
  */
 static int
-read_output(struct lock *lk)
+read_output(struct lockexec *x)
 {
 	char buf[512];
 	size_t room;
 	ssize_t n;
 
-	while ((n = read(lk->from, buf, sizeof(buf))) != 0) {
+	while ((n = read(x->from, buf, sizeof(buf))) != 0) {
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
 			return errno != EAGAIN;
-		if (memchr(lk->said, '\n', lk->saidlen) != NULL)
+		if (memchr(x->said, '\n', x->saidlen) != NULL)
 			continue;
-		room = sizeof(lk->said) - 1 - lk->saidlen;
+		room = sizeof(x->said) - 1 - x->saidlen;
 		if ((size_t)n < room)
 			room = (size_t)n;
-		memcpy(lk->said + lk->saidlen, buf, room);
-		lk->saidlen += room;
+		memcpy(x->said + x->saidlen, buf, room);
+		x->saidlen += room;
 	}
 	return 1;
 }
 
-/*
- * Its answer: 'l' (locked), 'd' (done), '?' (anything else, then kept in
- * lk->said, printable), or 0 when no whole line has come yet (at eof, a
- * last line without its newline counts).
- */
+/* Its answer so far: see parse_lock_answer. */
 static int
-answer(struct lock *lk, int eof)
+answer(struct lockexec *x, int eof)
 {
-	char *nl = memchr(lk->said, '\n', lk->saidlen);
-	size_t len, i;
-
-	if (nl == NULL && !eof && lk->saidlen < sizeof(lk->said) - 1)
-		return 0;
-	if (nl == NULL && lk->saidlen == 0)
-		return 0;
-	len = nl != NULL ? (size_t)(nl - lk->said) : lk->saidlen;
-	if (len > 0 && lk->said[len - 1] == '\r')
-		len--;
-	lk->said[len] = '\0';
-	lk->saidlen = len;
-	if (strcmp(lk->said, "locked") == 0)
-		return 'l';
-	if (strcmp(lk->said, "done") == 0)
-		return 'd';
-	for (i = 0; i < len; i++)
-		if ((unsigned char)lk->said[i] < 0x20 || lk->said[i] == 0x7f)
-			lk->said[i] = '?';
-	return '?';
+	return parse_lock_answer(x->said, &x->saidlen, sizeof(x->said), eof);
 }
 
 static void
-release_wait(struct lock *lk)
+release_wait(struct lockexec *x)
 {
-	lk->state = LOCK_RELEASING;
-	ev_timer_stop(lk->loop, &lk->timer);
-	ev_timer_set(&lk->timer, (ev_tstamp)lk->grace_ms / 1000., 0.);
-	ev_timer_start(lk->loop, &lk->timer);
+	x->state = X_RELEASING;
+	ev_timer_stop(x->loop, &x->timer);
+	ev_timer_set(&x->timer, (ev_tstamp)x->grace_ms / 1000., 0.);
+	ev_timer_start(x->loop, &x->timer);
 }
 
 static void
-answered(struct lock *lk, int a)
+answered(struct lockexec *x, int a)
 {
 	switch (a) {
 	case 'l':
 		log_debug("%s:%s: lock command (pid %d) holds the lock",
-		    lk->phase, lk->hook->name, (int)lk->pid);
-		lock_settle(lk, LOCK_ACQUIRED);
+		    x->phase, x->hook->name, (int)x->pid);
+		x->state = X_HELD;
+		x->cb(x, LOCKEXEC_LOCKED, x->data);
 		break;
 	case 'd':
 		/* Nothing to run: it may let go at once. */
-		lk->done = 1;
-		close_input(lk);
-		release_wait(lk);
+		x->done = 1;
+		close_input(x);
+		release_wait(x);
 		break;
 	default:
-		log_event(LOG_ERR, lk->phase, lk->hook->name, "lock_error",
+		log_event(LOG_ERR, x->phase, x->hook->name, "lock_error",
 		    LOCK_STATUS_FAILED, -1, "lock command (pid %d) said '%s', "
-		    "expected 'locked' or 'done'", (int)lk->pid, lk->said);
-		lockexec_stop(lk);
-		lock_settle(lk, LOCK_FAILED);
+		    "expected 'locked' or 'done'", (int)x->pid, x->said);
+		lockexec_stop(x);
+		settle(x, LOCKEXEC_FAILED);
 		break;
 	}
 }
@@ -161,136 +150,154 @@ answered(struct lock *lk, int a)
 static void
 io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct lock *lk = w->data;
+	struct lockexec *x = w->data;
 	int a;
 
 	(void)loop;
 	(void)revents;
-	if (read_output(lk))
-		close_output(lk);
+	if (read_output(x))
+		close_output(x);
 	/* At EOF with no answer yet, its exit tells the rest. */
-	if (lk->state == LOCK_WAITING && (a = answer(lk, 0)) != 0)
-		answered(lk, a);
+	if (x->state == X_WAITING && (a = answer(x, 0)) != 0)
+		answered(x, a);
 }
 
 static void
-exited_waiting(struct lock *lk, const char *how)
+exited_waiting(struct lockexec *x, const char *how)
 {
-	int a = answer(lk, 1);
+	int a = answer(x, 1);
 
 	if (a == 'd') {
-		lk->done = 1;
-		lock_settle(lk, LOCK_DONE);
+		x->done = 1;
+		settle(x, LOCKEXEC_DONE);
 		return;
 	}
 	if (a == '?')
-		log_event(LOG_ERR, lk->phase, lk->hook->name, "lock_error",
+		log_event(LOG_ERR, x->phase, x->hook->name, "lock_error",
 		    LOCK_STATUS_FAILED, -1, "lock command said '%s' and %s",
-		    lk->said, how);
+		    x->said, how);
 	else
-		log_event(LOG_ERR, lk->phase, lk->hook->name, "lock_error",
+		log_event(LOG_ERR, x->phase, x->hook->name, "lock_error",
 		    LOCK_STATUS_FAILED, -1, "lock command %s %s", how,
 		    a == 'l' ? "right after answering 'locked'" :
 		    "before answering");
-	lock_settle(lk, LOCK_FAILED);
+	settle(x, LOCKEXEC_FAILED);
 }
 
 static void
-child_cb(struct ev_loop *loop, ev_child *w, int revents)
+child_cb(struct child_watch *w, int wstatus)
 {
-	struct lock *lk = w->data;
-	int ok = WIFEXITED(w->rstatus) && WEXITSTATUS(w->rstatus) == 0;
+	struct lockexec *x = w->data;
+	int ok = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
 	char how[64];
 
-	(void)revents;
-	ev_child_stop(loop, w);
-	exit_text(w->rstatus, how, sizeof(how));
-	if (lk->from >= 0)
-		read_output(lk);
-	close_output(lk);
-	close_input(lk);
-	switch (lk->state) {
-	case LOCK_WAITING:
-		lk->pid = 0;
-		exited_waiting(lk, how);
+	children_exit_text(wstatus, how, sizeof(how));
+	if (x->from >= 0)
+		read_output(x);
+	close_output(x);
+	close_input(x);
+	switch (x->state) {
+	case X_WAITING:
+		x->pid = 0;
+		exited_waiting(x, how);
 		return;
-	case LOCK_HELD:
-		log_event(LOG_ERR, lk->phase, lk->hook->name, "lock_lost",
+	case X_HELD:
+		log_event(LOG_ERR, x->phase, x->hook->name, "lock_lost",
 		    LOCK_STATUS_FAILED, -1, "lock command (pid %d) %s while "
-		    "the hook ran: the lock is lost", (int)lk->pid, how);
-		lk->pid = 0;
-		lk->cb(lk, LOCK_LOST, lk->data);
+		    "the hook ran: the lock is lost", (int)x->pid, how);
+		x->pid = 0;
+		x->cb(x, LOCKEXEC_LOST, x->data);
 		return;
-	case LOCK_RELEASING:
+	case X_RELEASING:
 		break;
 	default:
 		return;
 	}
-	if (!ok && lk->success && lk->hook->once != NULL)
-		log_event(LOG_ERR, lk->phase, lk->hook->name, "once_record",
+	if (!ok && x->success && x->hook->once != NULL)
+		log_event(LOG_ERR, x->phase, x->hook->name, "once_record",
 		    -1, -1, "lock command (pid %d) %s after 'success': once key "
-		    "'%s' may not be recorded", (int)lk->pid, how,
-		    lk->hook->once);
+		    "'%s' may not be recorded", (int)x->pid, how,
+		    x->hook->once);
 	else if (!ok)
-		log_event(LOG_WARN, lk->phase, lk->hook->name, "lock_error",
+		log_event(LOG_WARN, x->phase, x->hook->name, "lock_error",
 		    -1, -1, "lock command (pid %d) %s on release",
-		    (int)lk->pid, how);
-	lk->pid = 0;
-	lock_settle(lk, lk->done ? LOCK_DONE : LOCK_RELEASED);
+		    (int)x->pid, how);
+	x->pid = 0;
+	settle(x, x->done ? LOCKEXEC_DONE : LOCKEXEC_EXITED);
+}
+
+/* Its grace to exit is over: KILL; a second after, it is given up on. */
+static void
+timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct lockexec *x = w->data;
+	char d[32];
+
+	(void)revents;
+	if (!x->kill_sent) {
+		x->kill_sent = 1;
+		format_duration(x->grace_ms, d, sizeof(d));
+		log_event(LOG_WARN, x->phase, x->hook->name, "lock_kill",
+		    -1, -1, "lock command (pid %d) still running %s after its "
+		    "stdin closed: sending KILL", (int)x->pid, d);
+		signal_command(x, SIGKILL);
+		ev_timer_set(w, KILL_BOUND, 0.);
+		ev_timer_start(loop, w);
+		return;
+	}
+	log_event(LOG_WARN, x->phase, x->hook->name, "lock_kill", -1, -1,
+	    "lock command (pid %d) still there %gs after KILL: giving up on it",
+	    (int)x->pid, KILL_BOUND);
+	children_unwatch(&x->child);
+	x->pid = 0;
+	close_output(x);
+	close_input(x);
+	settle(x, x->done ? LOCKEXEC_DONE : LOCKEXEC_EXITED);
 }
 
 void
-lockexec_timer(struct lock *lk)
+lockexec_timeout(struct lockexec *x, int64_t timeout_ms)
 {
 	char d[32];
 
-	if (lk->state == LOCK_RELEASING) {
-		format_duration(lk->grace_ms, d, sizeof(d));
-		log_event(LOG_WARN, lk->phase, lk->hook->name, "lock_kill",
-		    -1, -1, "lock command (pid %d) still running %s after its "
-		    "stdin closed: sending KILL", (int)lk->pid, d);
-		kill(-lk->pid, SIGKILL);
-		return;
-	}
-	format_duration(lk->hook->lock_timeout_ms, d, sizeof(d));
-	log_event(LOG_ERR, lk->phase, lk->hook->name, "lock_timeout",
-	    LOCK_STATUS_TIMEOUT, lk->hook->lock_timeout_ms, "lock command "
-	    "(pid %d) did not answer within %s: sending TERM to process "
-	    "group %d", (int)lk->pid, d, (int)lk->pid);
-	lockexec_stop(lk);
-	lock_settle(lk, LOCK_TIMEOUT);
+	format_duration(timeout_ms, d, sizeof(d));
+	log_event(LOG_ERR, x->phase, x->hook->name, "lock_timeout",
+	    LOCK_STATUS_TIMEOUT, timeout_ms, "lock command (pid %d) did not "
+	    "answer within %s: sending TERM to process group %d",
+	    (int)x->pid, d, (int)x->pid);
+	lockexec_stop(x);
 }
 
 void
-lockexec_release(struct lock *lk, int success)
+lockexec_release(struct lockexec *x, int success)
 {
 	const char *word = success ? "success\n" : "failure\n";
 
-	if (lk->pid == 0) {		/* lost: nobody to tell */
-		lockexec_stop(lk);
-		lock_settle(lk, LOCK_RELEASED);
+	if (x->pid == 0) {		/* lost: nobody to tell */
+		lockexec_stop(x);
+		settle(x, LOCKEXEC_EXITED);
 		return;
 	}
-	lk->success = success;
+	x->success = success;
 	/* A pipe takes 8 bytes without blocking; EPIPE: it closed stdin. */
-	if (write(lk->to, word, strlen(word)) == -1)
-		log_debug("%s:%s: write to lock command: %s", lk->phase,
-		    lk->hook->name, strerror(errno));
-	close_input(lk);
-	release_wait(lk);
+	if (write(x->to, word, strlen(word)) == -1)
+		log_debug("%s:%s: write to lock command: %s", x->phase,
+		    x->hook->name, strerror(errno));
+	close_input(x);
+	release_wait(x);
 }
 
 /* Its environment: the hook's, with the lock's key and once key. */
 static char **
-command_env(struct lock *lk, struct runtime *rt)
+command_env(struct lockexec *x, struct runtime *rt)
 {
-	const struct hook *h = lk->hook;
+	const struct hook *h = x->hook;
 	char *vars[5], **envp = NULL, err[512];
 	int n = 0;
 
-	if (asprintf(&vars[n++], "HOOKRUN_PHASE=%s", lk->phase) == -1 ||
+	if (asprintf(&vars[n++], "HOOKRUN_PHASE=%s", x->phase) == -1 ||
 	    asprintf(&vars[n++], "HOOKRUN_HOOK=%s", h->name) == -1 ||
-	    asprintf(&vars[n++], "HOOKRUN_LOCK_KEY=%s:%s", lk->phase,
+	    asprintf(&vars[n++], "HOOKRUN_LOCK_KEY=%s:%s", x->phase,
 	    h->name) == -1 || (h->once != NULL &&
 	    asprintf(&vars[n++], "HOOKRUN_ONCE=%s", h->once) == -1)) {
 		vars[n - 1] = NULL;
@@ -300,7 +307,7 @@ command_env(struct lock *lk, struct runtime *rt)
 		envp = env_build(rt, &h->proc, vars, err, sizeof(err));
 	}
 	if (envp == NULL)
-		log_event(LOG_ERR, lk->phase, h->name, "lock_error",
+		log_event(LOG_ERR, x->phase, h->name, "lock_error",
 		    LOCK_STATUS_FAILED, -1, "%s", err);
 	for (n = 0; vars[n] != NULL; n++)
 		free(vars[n]);
@@ -308,17 +315,18 @@ command_env(struct lock *lk, struct runtime *rt)
 }
 
 static pid_t
-command_spawn(struct lock *lk, char **envp, int in, int out)
+command_spawn(struct lockexec *x, char **envp, int in, int out)
 {
-	char *const *argv = lk->hook->lock_argv;
+	char *const *argv = x->hook->lock_argv;
 	char path[PATH_MAX];
-	const char *step = "exec";
+	const char *step = "exec", *exec;
 	struct spawn_req req;
 	pid_t pid = -1;
 	int e;
 
-	if ((e = path_resolve(argv[0], path, sizeof(path))) == 0) {
-		spawn_req_init(&req, path, argv, envp, NULL);
+	if ((e = path_exec(x->hook->lock_path, NULL, argv[0], path,
+	    sizeof(path), &exec)) == 0) {
+		spawn_req_init(&req, exec, argv, envp, NULL);
 		req.fd_in = in;
 		req.fd_out = out;
 		/* TERM, not KILL: it may then cancel a wait on the server. */
@@ -326,52 +334,63 @@ command_spawn(struct lock *lk, char **envp, int in, int out)
 		pid = spawn_process(&req, &e, &step);
 	}
 	if (pid == -1)
-		log_event(LOG_ERR, lk->phase, lk->hook->name, "lock_error",
+		log_event(LOG_ERR, x->phase, x->hook->name, "lock_error",
 		    LOCK_STATUS_FAILED, -1, "lock command: %s %s: %s", step,
 		    argv[0], strerror(e));
 	return pid;
 }
 
 void
-lockexec_start(struct lock *lk, struct runtime *rt)
+lockexec_start(struct lockexec *x, struct runtime *rt, const struct hook *h,
+    const char *phase, lockexec_fn cb, void *data)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
 	char **envp;
 
-	if ((envp = command_env(lk, rt)) == NULL) {
-		lock_settle(lk, LOCK_FAILED);
+	memset(x, 0, sizeof(*x));
+	x->loop = rt->loop;
+	x->hook = h;
+	x->phase = phase;
+	x->cb = cb;
+	x->data = data;
+	x->to = x->from = -1;
+	x->state = X_WAITING;
+	x->grace_ms = rt->cfg->kill_timeout_ms > 0 ?
+	    rt->cfg->kill_timeout_ms : LOCK_GRACE_MS;
+	ev_timer_init(&x->timer, timer_cb, 0., 0.);
+	x->timer.data = x;
+	if ((envp = command_env(x, rt)) == NULL) {
+		settle(x, LOCKEXEC_FAILED);
 		return;
 	}
 	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1) {
-		log_event(LOG_ERR, lk->phase, lk->hook->name, "lock_error",
+		log_event(LOG_ERR, x->phase, x->hook->name, "lock_error",
 		    LOCK_STATUS_FAILED, -1, "lock command: pipe: %s",
 		    strerror(errno));
-		lk->pid = -1;
+		x->pid = -1;
 	} else
-		lk->pid = command_spawn(lk, envp, in[0], out[1]);
+		x->pid = command_spawn(x, envp, in[0], out[1]);
 	env_free(envp);
 	if (in[0] >= 0)
 		close(in[0]);
 	if (out[1] >= 0)
 		close(out[1]);
-	lk->to = in[1];
-	lk->from = out[0];
-	if (lk->pid == -1) {
-		lk->pid = 0;
-		close_input(lk);
-		if (lk->from >= 0)
-			close(lk->from);
-		lk->from = -1;
-		lock_settle(lk, LOCK_FAILED);
+	x->to = in[1];
+	x->from = out[0];
+	if (x->pid == -1) {
+		x->pid = 0;
+		close_input(x);
+		if (x->from >= 0)
+			close(x->from);
+		x->from = -1;
+		settle(x, LOCKEXEC_FAILED);
 		return;
 	}
-	fcntl(lk->from, F_SETFL, O_NONBLOCK);
-	ev_child_init(&lk->child, child_cb, lk->pid, 0);
-	lk->child.data = lk;
-	ev_child_start(lk->loop, &lk->child);
-	ev_io_init(&lk->io, io_cb, lk->from, EV_READ);
-	lk->io.data = lk;
-	ev_io_start(lk->loop, &lk->io);
-	log_debug("%s:%s: lock command started (pid %d)", lk->phase,
-	    lk->hook->name, (int)lk->pid);
+	fcntl(x->from, F_SETFL, O_NONBLOCK);
+	children_watch(&x->child, x->pid, child_cb, x);
+	ev_io_init(&x->io, io_cb, x->from, EV_READ);
+	x->io.data = x;
+	ev_io_start(x->loop, &x->io);
+	log_debug("%s:%s: lock command started (pid %d)", x->phase,
+	    x->hook->name, (int)x->pid);
 }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include <ev.h>
 
+#include "children.h"
 #include "config.h"
 #include "dns.h"
 #include "env.h"
@@ -83,12 +85,19 @@ usage_error(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
-/* Descriptors 0, 1 and 2 always exist, so no pipe of ours becomes one. */
+/*
+ * Descriptors 0, 1 and 2 always exist, so no pipe of ours becomes one. One
+ * poll says which are open (POLLNVAL: not); the missing get /dev/null.
+ */
 static void
 ensure_std_fds(void)
 {
+	struct pollfd p[3] = { { 0, 0, 0 }, { 1, 0, 0 }, { 2, 0, 0 } };
 	int fd;
 
+	if (poll(p, 3, 0) == 0 || !((p[0].revents | p[1].revents |
+	    p[2].revents) & POLLNVAL))
+		return;
 	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
 		;
 	if (fd > 2)
@@ -118,7 +127,10 @@ loop_syserr(const char *msg)
 	exit(e == EMFILE || e == ENFILE ? SPAWN_STATUS_NOFILE : 70);
 }
 
-/* libev wakes every minute unless it has a timerfd, which it makes for a periodic. */
+/*
+ * libev wakes every minute unless it has a timerfd (to see the clock jump),
+ * which it makes for a periodic.
+ */
 static void
 loop_quiet(struct ev_loop *loop)
 {
@@ -250,6 +262,31 @@ options_parse(struct options *o, int argc, char **argv)
 		o->config = CONFIG_DEFAULT_FILE;
 }
 
+/*
+ * Where every signal read goes: CHLD to the reaper, the rest to the
+ * supervisor. Returns 0 when only orphans were reaped (signals.c).
+ */
+static int
+on_signal(int sig, void *rt)
+{
+	if (sig == SIGCHLD)
+		return children_reap() > 0;
+	supervise_signal(sig, rt);
+	return 1;
+}
+
+/* An event loop without libev's own signal and child handling (signals.c, children.c). */
+static struct ev_loop *
+loop_new(void)
+{
+	struct ev_loop *loop;
+
+	/* Naming the backend spares libev the kernel version probe. */
+	if ((loop = ev_loop_new(EVFLAG_NOENV | EVBACKEND_EPOLL)) == NULL)
+		loop = ev_loop_new(EVFLAG_NOENV);
+	return loop;
+}
+
 static int
 run(struct runtime *rt, int only)
 {
@@ -295,11 +332,11 @@ main(int argc, char **argv)
 	struct options o;
 	struct config cfg;
 	struct runtime rt;
+	struct signals_launch launch;
 	int status;
 
 	if (argc > 1 && strcmp(argv[1], GUARD_FLAG) == 0)
 		return guard_main(argv + 2);
-	spawn_init();
 	ensure_std_fds();
 	options_parse(&o, argc, argv);
 	log_init(o.verbosity, o.json == 1);
@@ -346,18 +383,23 @@ main(int argc, char **argv)
 	memset(&rt, 0, sizeof(rt));
 	rt.cfg = &cfg;
 	rt.app_status = -1;
-	rt.euid = geteuid();
-	rt.egid = getegid();
-	if ((rt.loop = ev_default_loop(EVFLAG_NOENV)) == NULL) {
-		log_err("ev_default_loop: cannot make the event loop");
+	if ((rt.loop = loop_new()) == NULL) {
+		log_err("ev_loop_new: cannot make the event loop");
 		config_free(&cfg);
 		return 70;
 	}
 	loop_quiet(rt.loop);
 	sink_start(rt.loop);
 	notify_init(rt.loop);
-	signals_init(rt.loop, supervise_signal, &rt);
-	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+	if (signals_init(rt.loop, on_signal, &rt, &launch) == -1) {
+		log_err("signalfd: %s", strerror(errno));
+		config_free(&cfg);
+		ev_loop_destroy(rt.loop);
+		return 70;
+	}
+	spawn_init(&launch.mask, launch.chld_ignored);
+	/* As PID 1 too: every orphan is ours then anyway, and it costs no getpid. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_debug("prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
 	/* --only is a one-off beside a running hookrun: its state is not ours. */
 	if (o.only < 0)
@@ -372,6 +414,7 @@ main(int argc, char **argv)
 	dns_shutdown();
 	exports_free(&rt);
 	config_free(&cfg);
+	/* The signalfd goes with the process; the loop's memory is given back. */
 	ev_loop_destroy(rt.loop);
 	return status;
 }

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "output.h"
@@ -24,8 +26,23 @@
  */
 static char	*cache[OUTPUT_CACHE];
 static int	 ncache;
+static int	 merged = -1;	/* stdout and stderr are one file; -1: unknown */
+static int	 nowait = 1;	/* preadv2 takes RWF_NOWAIT on a pipe */
 
 static void	 stream_read(struct output_stream *);
+
+/* Whether hookrun's stdout and stderr are the same file: they cannot change. */
+static int
+streams_merged(void)
+{
+	struct stat o, e;
+
+	if (merged < 0)
+		merged = fstat(STDOUT_FILENO, &o) == 0 &&
+		    fstat(STDERR_FILENO, &e) == 0 && o.st_dev == e.st_dev &&
+		    o.st_ino == e.st_ino;
+	return merged;
+}
 
 static char *
 buf_get(void)
@@ -162,6 +179,38 @@ stream_close(struct output_stream *s)
 	s->eof = 1;
 }
 
+/*
+ * One read that never waits, though the pipe is left blocking (no fcntl per
+ * hook): RWF_NOWAIT, or, where the kernel refuses it, O_NONBLOCK after all.
+ */
+static ssize_t
+read_nowait(struct output_stream *s, char *p, size_t len)
+{
+	struct iovec v = { p, len };
+	ssize_t n;
+
+	if (nowait) {
+		n = preadv2(s->fd, &v, 1, -1, RWF_NOWAIT);
+		if (n >= 0 || (errno != EOPNOTSUPP && errno != EINVAL &&
+		    errno != ENOSYS))
+			return n;
+		nowait = 0;
+	}
+	if (!s->nonblock) {
+		fcntl(s->fd, F_SETFL, O_NONBLOCK);
+		s->nonblock = 1;
+	}
+	return read(s->fd, p, len);
+}
+
+static void
+stream_close_wfd(struct output_stream *s)
+{
+	if (s->wfd >= 0)
+		close(s->wfd);
+	s->wfd = -1;
+}
+
 static int
 stream_done(const struct output_stream *s)
 {
@@ -208,7 +257,7 @@ stream_read(struct output_stream *s)
 			if (want > s->left)
 				want = s->left;
 		}
-		n = read(s->fd, s->buf + s->len, want);
+		n = read_nowait(s, s->buf + s->len, want);
 		if (n > 0) {
 			s->len += (size_t)n;
 			if (s->out->finishing)
@@ -252,40 +301,46 @@ int
 output_open(struct output *o, const char *phase, const char *hook,
     int child_fds[2])
 {
-	int fds[2], i, saved;
+	int fds[2], i, n, saved;
 
 	memset(o, 0, sizeof(*o));
 	snprintf(o->prefix, sizeof(o->prefix), "[%s:%s] ", phase, hook);
 	o->prefixlen = strlen(o->prefix);
-	o->s[0].fd = o->s[1].fd = -1;
-	child_fds[0] = child_fds[1] = -1;
+	n = streams_merged() ? 1 : 2;
 	for (i = 0; i < 2; i++) {
 		struct output_stream *s = &o->s[i];
 
 		s->out = o;
 		s->dest = i == 0 ? STDOUT_FILENO : STDERR_FILENO;
+		s->fd = s->wfd = -1;
 		s->waiter.fn = stream_resume;
 		s->waiter.arg = s;
+	}
+	for (i = 0; i < n; i++) {
+		struct output_stream *s = &o->s[i];
+
 		if ((s->buf = buf_get()) == NULL || (s->wbuf = buf_get()) ==
 		    NULL || pipe2(fds, O_CLOEXEC) == -1)
 			goto fail;
-		fcntl(fds[0], F_SETFL, O_NONBLOCK);
 		s->fd = fds[0];
-		child_fds[i] = fds[1];
+		s->wfd = fds[1];
 	}
+	child_fds[0] = o->s[0].wfd;
+	child_fds[1] = n == 1 ? o->s[0].wfd : o->s[1].wfd;
 	return 0;
 fail:
 	saved = errno;
-	for (i = 0; i < 2; i++) {
-		if (o->s[i].fd >= 0)
-			close(o->s[i].fd);
-		if (child_fds[i] >= 0)
-			close(child_fds[i]);
-		buf_put(o->s[i].buf);
-		buf_put(o->s[i].wbuf);
-		o->s[i].buf = o->s[i].wbuf = NULL;
-		o->s[i].fd = child_fds[i] = -1;
-		o->s[i].out = NULL;
+	for (i = 0; i < n; i++) {
+		struct output_stream *s = &o->s[i];
+
+		if (s->fd >= 0)
+			close(s->fd);
+		if (s->wfd >= 0)
+			close(s->wfd);
+		s->fd = s->wfd = -1;
+		buf_put(s->buf);
+		buf_put(s->wbuf);
+		s->buf = s->wbuf = NULL;
 	}
 	errno = saved;
 	return -1;
@@ -298,6 +353,8 @@ output_start(struct ev_loop *loop, struct output *o)
 
 	o->loop = loop;
 	for (i = 0; i < 2; i++) {
+		if (o->s[i].fd < 0)
+			continue;
 		ev_io_init(&o->s[i].rio, read_cb, o->s[i].fd, EV_READ);
 		o->s[i].rio.data = &o->s[i];
 		ev_io_start(loop, &o->s[i].rio);
@@ -315,6 +372,7 @@ output_finish(struct output *o, output_done_fn done, void *arg)
 	for (i = 0; i < 2; i++) {
 		struct output_stream *s = &o->s[i];
 
+		stream_close_wfd(s);
 		/* What the pipe holds now; a background child's later lines
 		 * are not waited for. */
 		if (s->fd >= 0 && ioctl(s->fd, FIONREAD, &n) == 0 && n > 0)
@@ -336,6 +394,7 @@ output_close(struct output *o)
 
 		if (s->out == NULL)
 			continue;
+		stream_close_wfd(s);
 		if (o->loop != NULL) {
 			stream_close(s);
 			stream_move(s);

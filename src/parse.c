@@ -348,3 +348,28 @@ parse_closest(const char *word, const char *const *candidates)
 	}
 	return best;
 }
+
+int
+parse_lock_answer(char *line, size_t *len, size_t cap, int eof)
+{
+	char *nl = memchr(line, '\n', *len);
+	size_t n, i;
+
+	if (nl == NULL && !eof && *len < cap - 1)
+		return 0;
+	if (nl == NULL && *len == 0)
+		return 0;
+	n = nl != NULL ? (size_t)(nl - line) : *len;
+	if (n > 0 && line[n - 1] == '\r')
+		n--;
+	line[n] = '\0';
+	*len = n;
+	if (strcmp(line, "locked") == 0)
+		return 'l';
+	if (strcmp(line, "done") == 0)
+		return 'd';
+	for (i = 0; i < n; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			line[i] = '?';
+	return '?';
+}

@@ -124,6 +124,24 @@ path_resolve_at(const char *dir, const char *name, char *out, size_t outlen)
 }
 
 int
+path_exec(const char *cached, const char *dir, const char *name, char *out,
+    size_t outlen, const char **exec)
+{
+	int r;
+
+	*exec = cached;
+	if (cached != NULL)
+		return 0;
+	*exec = name;
+	if (name != NULL && strchr(name, '/') != NULL)
+		return 0;
+	*exec = out;
+	if ((r = path_resolve_at(dir, name, out, outlen)) != 0)
+		*exec = NULL;
+	return r;
+}
+
+int
 path_resolve(const char *name, char *out, size_t outlen)
 {
 	return path_resolve_at(NULL, name, out, outlen);

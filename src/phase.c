@@ -1,12 +1,8 @@
-/* phase.c: runs one phase: its hooks in order, each with its timeout, retries and on_failure, within the deadline. */
+/* phase.c: runs one phase: its hooks in order, each attempt retried per retries, on_failure, within the deadline. */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <string.h>
-#include <sys/wait.h>
 
-#include "attempt.h"
-#include "exports.h"
-#include "lock.h"
 #include "log.h"
 #include "notify.h"
 #include "parse.h"
@@ -14,18 +10,6 @@
 #include "status.h"
 
 static void	 hook_next(struct phase_run *);
-static void	 attempt_after(struct hook_run *);
-static void	 released_cb(struct lock *, enum lock_event, void *);
-
-int
-phase_wait_status(int wstatus)
-{
-	if (WIFEXITED(wstatus))
-		return WEXITSTATUS(wstatus);
-	if (WIFSIGNALED(wstatus))
-		return 128 + WTERMSIG(wstatus);
-	return 70;
-}
 
 static const char *
 pname(const struct phase_run *pr)
@@ -37,179 +21,69 @@ static void
 phase_end(struct phase_run *pr)
 {
 	ev_timer_stop(pr->rt->loop, &pr->deadline);
+	ev_timer_stop(pr->rt->loop, &pr->retry);
 	pr->running = 0;
 	status_hook(NULL, NULL);
 	if (pr->done != NULL)
 		pr->done(pr);
 }
 
+static void	 attempt_done(struct attempt *, void *);
+
+static void
+attempt_next(struct phase_run *pr)
+{
+	pr->attempts++;
+	status_hook(pname(pr), pr->hook->name);
+	attempt_start(&pr->attempt, pr->rt, pr->hook, pname(pr), pr->attempts,
+	    attempt_done, pr);
+}
+
 static void
 hook_next(struct phase_run *pr)
 {
-	struct hook_run *hr = &pr->hr;
-
 	if (pr->stopping || pr->next >= pr->ph->nhooks) {
 		phase_end(pr);
 		return;
 	}
-	memset(hr, 0, sizeof(*hr));
-	hr->pr = pr;
-	hr->hook = pr->ph->hooks[pr->next++];
-	hr->delay_ms = hr->hook->retry_delay_ms;
-	attempt_init(hr);
-	attempt_start(hr);
-}
-
-/*
- * No hook process (a retry delay, a lock wait or release) and the phase must
- * end: a wait ends now, a release is let finish (its callback then sees
- * pr->stopping).
- */
-static void
-hook_abandon(struct phase_run *pr)
-{
-	struct hook_run *hr = &pr->hr;
-
-	ev_timer_stop(pr->rt->loop, &hr->timer);
-	if (hr->lock.state == LOCK_RELEASING)
-		return;
-	if (lock_cancel(&hr->lock))
-		log_event(LOG_ERR, pname(pr), hr->hook->name, "lock_cancel",
-		    -1, -1, "stopped while waiting for the lock: not run");
-	phase_end(pr);
+	pr->hook = pr->ph->hooks[pr->next++];
+	pr->attempts = 0;
+	pr->delay_ms = pr->hook->retry_delay_ms;
+	attempt_next(pr);
 }
 
 static void
-deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
+retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct phase_run *pr = w->data;
-	struct hook_run *hr = &pr->hr;
-	char d[32];
-
 	(void)loop;
 	(void)revents;
-	format_duration(pr->ph->deadline_ms, d, sizeof(d));
-	log_event(LOG_ERR, pname(pr), NULL, "phase_deadline", 124, -1,
-	    "deadline %s passed", d);
-	pr->result = 124;
-	pr->failed = hr->hook != NULL ? hr->hook->name : NULL;
-	pr->stopping = 1;
-	if (attempt_busy(hr) && !hr->exited && !hr->term_sent) {
-		hr->timed_out = 1;
-		attempt_term(hr);
-	} else if (!attempt_busy(hr))
-		hook_abandon(pr);
+	attempt_next(w->data);
 }
 
-/* The lock's answer: run the hook, skip it, stop it, or fail the attempt. */
+/* An attempt is over, its lock given back: next hook, retry, or the end. */
 static void
-lock_cb(struct lock *lk, enum lock_event ev, void *data)
+attempt_done(struct attempt *a, void *data)
 {
-	struct hook_run *hr = data;
-
-	(void)lk;
-	switch (ev) {
-	case LOCK_ACQUIRED:
-		attempt_spawn(hr);
-		break;
-	case LOCK_DONE:
-		log_event(LOG_INFO, pname(hr->pr), hr->hook->name, "hook_skip",
-		    0, -1, "once key '%s' already recorded: skipped",
-		    hr->hook->once);
-		hook_next(hr->pr);
-		break;
-	case LOCK_LOST:
-		hr->lock_lost = 1;
-		if (attempt_busy(hr) && !hr->exited && !hr->term_sent)
-			attempt_term(hr);
-		break;
-	case LOCK_TIMEOUT:
-		hr->timed_out = 1;
-		hr->status = LOCK_STATUS_TIMEOUT;
-		attempt_end(hr);
-		break;
-	default:
-		hr->status = LOCK_STATUS_FAILED;
-		attempt_end(hr);
-		break;
-	}
-}
-
-void
-attempt_start(struct hook_run *hr)
-{
-	struct phase_run *pr = hr->pr;
-
-	hr->attempt++;
-	hr->pid = 0;
-	hr->term_sent = hr->timed_out = hr->kill_sent = hr->exited = 0;
-	hr->lock_lost = 0;
-	hr->started = mono_now();
-	status_hook(pname(pr), hr->hook->name);
-	if (hr->hook->lock == NULL) {
-		attempt_spawn(hr);
-		return;
-	}
-	/* Nor must systemd cut short a wait for the lock. */
-	notify_wait(hr->hook->lock_timeout_ms);
-	notify_send("STATUS=%s: %s: taking the lock (attempt %ld)", pname(pr),
-	    hr->hook->name, hr->attempt);
-	lock_acquire(&hr->lock, pr->rt, hr->hook, pname(pr), lock_cb, hr);
-}
-
-void
-attempt_end(struct hook_run *hr)
-{
-	struct phase_run *pr = hr->pr;
-	struct runtime *rt = pr->rt;
-	struct hook *h = hr->hook;
-	int64_t ms = (int64_t)((mono_now() - hr->started) * 1000.);
-
-	ev_timer_stop(rt->loop, &hr->timer);
-	if (hr->lock_lost)
-		hr->status = LOCK_STATUS_FAILED;
-	attempt_log(hr, ms);
-	ev_child_stop(rt->loop, &hr->group);
-	exports_collect(rt, &hr->exp, h, hr->status == 0);
-	hr->pid = 0;
-	if (hr->lock.state == LOCK_HELD)
-		lock_release(&hr->lock, hr->status == 0, released_cb);
-	else
-		attempt_after(hr);
-}
-
-static void
-released_cb(struct lock *lk, enum lock_event ev, void *data)
-{
-	(void)lk;
-	(void)ev;
-	attempt_after(data);
-}
-
-/* The attempt is over, its lock given back: next hook, retry, or the end. */
-static void
-attempt_after(struct hook_run *hr)
-{
-	struct phase_run *pr = hr->pr;
-	struct runtime *rt = pr->rt;
-	struct hook *h = hr->hook;
+	struct phase_run *pr = data;
+	const struct hook *h = pr->hook;
 	char d[32];
 
-	if (hr->status == 0) {
+	if (a->status == 0 || a->skipped) {
 		hook_next(pr);
 		return;
 	}
-	if (!pr->stopping && hr->attempt <= h->retries) {
-		format_duration(hr->delay_ms, d, sizeof(d));
+	if (!pr->stopping && pr->attempts <= h->retries) {
+		format_duration(pr->delay_ms, d, sizeof(d));
 		log_event(LOG_WARN, pname(pr), h->name, "hook_retry", -1, -1,
-		    "retrying in %s (attempt %ld of %ld)", d, hr->attempt + 1,
+		    "retrying in %s (attempt %ld of %ld)", d, pr->attempts + 1,
 		    h->retries + 1);
-		if (hr->delay_ms > 0)
-			notify_wait(hr->delay_ms);
-		ev_timer_set(&hr->timer, (ev_tstamp)hr->delay_ms / 1000., 0.);
-		ev_timer_start(rt->loop, &hr->timer);
-		if (hr->delay_ms < INT64_MAX / 2)
-			hr->delay_ms *= 2;
+		/* Nor must systemd cut the delay short. */
+		if (pr->delay_ms > 0)
+			notify_wait(pr->delay_ms);
+		ev_timer_set(&pr->retry, (ev_tstamp)pr->delay_ms / 1000., 0.);
+		ev_timer_start(pr->rt->loop, &pr->retry);
+		if (pr->delay_ms < INT64_MAX / 2)
+			pr->delay_ms *= 2;
 		return;
 	}
 	if (!pr->stopping && h->on_failure == ON_FAILURE_IGNORE) {
@@ -219,17 +93,45 @@ attempt_after(struct hook_run *hr)
 		return;
 	}
 	if (pr->result == 0) {
-		pr->result = hr->status;
+		pr->result = a->status;
 		pr->failed = h->name;
 	}
 	pr->stopping = 1;
 	phase_end(pr);
 }
 
+/* Stops the phase: a running attempt is ended (done follows), a retry delay now. */
+static void
+phase_halt(struct phase_run *pr, int timed_out)
+{
+	pr->stopping = 1;
+	if (pr->attempt.running)
+		attempt_stop(&pr->attempt, timed_out);
+	else
+		phase_end(pr);
+}
+
+static void
+deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct phase_run *pr = w->data;
+	char d[32];
+
+	(void)loop;
+	(void)revents;
+	format_duration(pr->ph->deadline_ms, d, sizeof(d));
+	log_event(LOG_ERR, pname(pr), NULL, "phase_deadline", 124, -1,
+	    "deadline %s passed", d);
+	pr->result = 124;
+	pr->failed = pr->hook != NULL ? pr->hook->name : NULL;
+	phase_halt(pr, 1);
+}
+
 void
 phase_start(struct phase_run *pr, struct runtime *rt, enum phase_id id,
     phase_done_fn done, void *data)
 {
+	/* A phase_run is reused only once ended: none of its watchers is active. */
 	memset(pr, 0, sizeof(*pr));
 	pr->rt = rt;
 	pr->id = id;
@@ -237,6 +139,8 @@ phase_start(struct phase_run *pr, struct runtime *rt, enum phase_id id,
 	pr->done = done;
 	pr->data = data;
 	pr->running = 1;
+	ev_timer_init(&pr->retry, retry_cb, 0., 0.);
+	pr->retry.data = pr;
 	ev_timer_init(&pr->deadline, deadline_cb,
 	    (ev_tstamp)pr->ph->deadline_ms / 1000., 0.);
 	pr->deadline.data = pr;
@@ -248,15 +152,9 @@ phase_start(struct phase_run *pr, struct runtime *rt, enum phase_id id,
 void
 phase_stop(struct phase_run *pr)
 {
-	struct hook_run *hr = &pr->hr;
-
 	if (!pr->running || pr->stopping)
 		return;
-	pr->stopping = 1;
-	if (attempt_busy(hr) && !hr->exited && !hr->term_sent)
-		attempt_term(hr);
-	else if (!attempt_busy(hr))
-		hook_abandon(pr);
+	phase_halt(pr, 0);
 }
 
 int

@@ -47,7 +47,7 @@ quiet(struct probe *p)
 	dns_cancel(&p->dns);
 	close_fd(p);
 	if (p->pid > 0) {
-		ev_child_stop(loop, &p->child);
+		children_unwatch(&p->child);
 		kill(-p->pid, SIGKILL);
 		output_close(&p->out);
 		p->pid = 0;

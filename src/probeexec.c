@@ -19,7 +19,7 @@ static void
 exec_done(struct output *o, void *arg)
 {
 	struct probe *p = arg;
-	int st = p->child.rstatus;
+	int st = p->wstatus;
 
 	(void)o;
 	p->pid = 0;
@@ -37,12 +37,11 @@ exec_done(struct output *o, void *arg)
 }
 
 static void
-exec_cb(struct ev_loop *loop, ev_child *w, int revents)
+exec_cb(struct child_watch *w, int wstatus)
 {
 	struct probe *p = w->data;
 
-	(void)revents;
-	ev_child_stop(loop, w);
+	p->wstatus = wstatus;
 	output_finish(&p->out, exec_done, p);
 }
 
@@ -83,8 +82,6 @@ probe_exec(struct probe *p)
 	req.fd_err = fds[1];
 	req.pdeathsig = SIGKILL;
 	p->pid = spawn_process(&req, &e, &step);
-	close(fds[0]);
-	close(fds[1]);
 	env_free(envp);
 	if (p->pid == -1) {
 		p->pid = 0;
@@ -93,8 +90,6 @@ probe_exec(struct probe *p)
 		p->finish(p, 0);
 		return;
 	}
-	ev_child_init(&p->child, exec_cb, p->pid, 0);
-	p->child.data = p;
-	ev_child_start(p->ctx->rt->loop, &p->child);
+	children_watch(&p->child, p->pid, exec_cb, p);
 	output_start(p->ctx->rt->loop, &p->out);
 }

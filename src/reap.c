@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "children.h"
 #include "log.h"
 #include "parse.h"
 #include "reap.h"
@@ -38,16 +39,6 @@ children_count(void)
 	}
 	close(fd);
 	return count;
-}
-
-/* One system call, no /proc: does hookrun have a child at all? */
-static int
-has_children(void)
-{
-	siginfo_t si;
-
-	/* WNOWAIT: a look only; libev still reaps whatever is there. */
-	return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
 }
 
 static pid_t
@@ -129,13 +120,12 @@ struct reaper {
 };
 
 static void
-child_cb(struct ev_loop *loop, ev_child *w, int revents)
+child_cb(struct child_watch *w, int wstatus)
 {
 	struct reaper *r = w->data;
 
-	(void)loop;
-	(void)revents;
-	if (children_count() <= 0)
+	(void)wstatus;
+	if (!children_remain() || children_count() <= 0)
 		r->done = 1;
 }
 
@@ -156,13 +146,16 @@ void
 reap_descendants(struct runtime *rt)
 {
 	struct reaper r = { 0 };
-	ev_child child;
+	struct child_watch child = { 0 };
 	ev_timer timer;
 	int n;
 
-	/* Collect what has already exited, so that only the living count. */
-	ev_run(rt->loop, EVRUN_NOWAIT);
-	if (!has_children() || (n = children_count()) <= 0)
+	/*
+	 * Collect what has already exited, so that only the living count;
+	 * that also tells, without /proc, whether any child is left.
+	 */
+	children_reap();
+	if (!children_remain() || (n = children_count()) <= 0)
 		return;
 	log_event(LOG_INFO, NULL, NULL, "reap", -1, -1,
 	    "sending TERM to the %d remaining process%s", n,
@@ -170,9 +163,7 @@ reap_descendants(struct runtime *rt)
 	signal_descendants(SIGTERM);
 	signal_descendants(SIGCONT);
 
-	ev_child_init(&child, child_cb, 0, 0);
-	child.data = &r;
-	ev_child_start(rt->loop, &child);
+	children_watch(&child, 0, child_cb, &r);
 	ev_timer_init(&timer, kill_cb, 0.,
 	    (ev_tstamp)rt->cfg->kill_timeout_ms / 1000.);
 	if (rt->cfg->kill_timeout_ms > 0)
@@ -183,5 +174,5 @@ reap_descendants(struct runtime *rt)
 	while (!r.done)
 		ev_run(rt->loop, EVRUN_ONCE);
 	ev_timer_stop(rt->loop, &timer);
-	ev_child_stop(rt->loop, &child);
+	children_unwatch(&child);
 }

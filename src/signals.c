@@ -1,24 +1,23 @@
-/* signals.c: catches every signal hookrun can, through libev, and hands each to one function. */
+/* signals.c: every signal hookrun handles, blocked once, read from one signalfd and handed to one function. */
 #define _GNU_SOURCE
-#include <signal.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "signals.h"
-#include "spawn.h"
 
-static ev_signal	 watchers[NSIG];
+/*
+ * No handler is ever installed: a child between clone and exec, which
+ * shares hookrun's memory, can never run one, and children start with the
+ * launcher's dispositions untouched, needing only its mask back.
+ */
+static int		 sfd = -1;
+static ev_io		 sio;
 static signals_fn	 handler;
 static void		*handler_arg;
-static pid_t		 self;		/* hookrun, not a child before its exec */
-
-static void
-signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
-{
-	(void)loop;
-	(void)revents;
-	handler(w->signum, handler_arg);
-}
+static pid_t		 self;		/* hookrun's pid, once needed */
+static int		 quiet;		/* the loop watches nothing but sfd */
 
 static int
 is_fault(int sig)
@@ -27,77 +26,110 @@ is_fault(int sig)
 	    sig == SIGFPE || sig == SIGTRAP || sig == SIGSYS;
 }
 
-/*
- * Every caught signal comes here, in place of libev's own handler:
- * - In a child between clone and exec (it shares hookrun's memory until it
- *   execs), the signal takes the action the launcher gave it, as it would
- *   after the exec; so children need not reset every handler before exec.
- * - Fault signals and PIPE are handed on only when another process sent
- *   them. A real fault has si_code > 0: it restores the default action, and
- *   returning re-runs the faulting instruction, which then kills hookrun as
- *   it should. The kernel's own PIPE (a write to a closed pipe) comes as
- *   SI_USER from hookrun itself: it is dropped, and the write gets EPIPE.
- * - Everything else goes to libev.
- */
-static void
-catch_handler(int sig, siginfo_t *si, void *uc)
+/* Whether a signal read is handed on (see signals.h). */
+static int
+wanted(const struct signalfd_siginfo *si)
 {
-	(void)uc;
-	if (getpid() != self) {
-		signal(sig, spawn_was_ignored(sig) ? SIG_IGN : SIG_DFL);
-		if (!spawn_was_ignored(sig))
-			kill(getpid(), sig);	/* pending until this returns */
-		return;
-	}
-	if (is_fault(sig) && si->si_code > 0) {
-		signal(sig, SIG_DFL);
-		return;
-	}
-	if ((is_fault(sig) || sig == SIGPIPE) &&
-	    (si->si_code > 0 || si->si_pid == self))
-		return;
-	ev_feed_signal(sig);
+	int sig = (int)si->ssi_signo;
+
+	if (sig == SIGTTIN || sig == SIGTTOU)
+		return 0;
+	if (!is_fault(sig) && sig != SIGPIPE)
+		return 1;
+	if (si->ssi_code > 0)
+		return 0;
+	if (self == 0)
+		self = getpid();
+	return (pid_t)si->ssi_pid != self;
+}
+
+/*
+ * Reads what is pending (the descriptor blocks: it is read when it is
+ * readable, or when waiting on it is all there is to do) and hands it on.
+ * What one read leaves comes back on the next round. Returns 0 when the
+ * handler said nothing came of it (the loop still watches just sfd).
+ */
+static int
+signals_read(struct ev_loop *loop)
+{
+	struct signalfd_siginfo si[16];
+	ssize_t n;
+	size_t i;
+	int changed = 0;
+
+	n = read(sfd, si, sizeof(si));
+	if (n <= 0)
+		return n == -1 && errno != EINTR;
+	/* Timers started from here count from now, however long it waited. */
+	ev_now_update(loop);
+	for (i = 0; i < (size_t)n / sizeof(si[0]); i++)
+		if (wanted(&si[i]))
+			changed |= handler((int)si[i].ssi_signo, handler_arg);
+	return changed;
 }
 
 static void
-catch(int sig)
+signals_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct sigaction sa;
+	(void)w;
+	(void)revents;
+	signals_read(loop);
+}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = catch_handler;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigfillset(&sa.sa_mask);
-	sigaction(sig, &sa, NULL);
+/*
+ * ev_run returns the number of active watchers (libev's activecnt, since
+ * 4.15; documented as true or false): 1 is sio alone, no timer, no other
+ * descriptor. Then, until a signal changes something, waiting on sfd is
+ * all the loop would do.
+ */
+#if EV_VERSION_MAJOR == 4 && EV_VERSION_MINOR >= 15
+#define EV_RUN_COUNTS	1
+#else
+#define EV_RUN_COUNTS	0
+#endif
+
+void
+signals_run_once(struct ev_loop *loop)
+{
+	if (quiet && ev_is_active(&sio)) {
+		quiet = !signals_read(loop);
+		return;
+	}
+	quiet = ev_run(loop, EVRUN_ONCE) == 1 && EV_RUN_COUNTS &&
+	    ev_is_active(&sio);
+}
+
+int
+signals_init(struct ev_loop *loop, signals_fn fn, void *arg,
+    struct signals_launch *launch)
+{
+	struct sigaction dfl, old;
+	sigset_t all;
+
+	handler = fn;
+	handler_arg = arg;
+	/* All but KILL, STOP and the C library's own two (32 and 33). */
+	sigfillset(&all);
+	if ((sfd = signalfd(-1, &all, SFD_CLOEXEC)) == -1)
+		return -1;
+	sigprocmask(SIG_BLOCK, &all, &launch->mask);
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &dfl, &old);
+	launch->chld_ignored = old.sa_handler == SIG_IGN;
+	ev_io_init(&sio, signals_cb, sfd, EV_READ);
+	ev_io_start(loop, &sio);
+	return sfd;
 }
 
 void
-signals_init(struct ev_loop *loop, signals_fn fn, void *arg)
+signals_close(struct ev_loop *loop)
 {
-	struct sigaction sa;
-	int sig;
-
-	self = getpid();
-	handler = fn;
-	handler_arg = arg;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGTTIN, &sa, NULL);
-	sigaction(SIGTTOU, &sa, NULL);
-	spawn_ignored(SIGTTIN);
-	spawn_ignored(SIGTTOU);
-	catch(SIGCHLD);		/* libev's watcher, our handler */
-
-	/* 32 and 33, below SIGRTMIN, belong to the C library's threads. */
-	for (sig = 1; sig <= SIGRTMAX && sig < NSIG; sig++) {
-		if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCHLD ||
-		    sig == SIGTTIN || sig == SIGTTOU ||
-		    (sig >= 32 && sig < SIGRTMIN))
-			continue;
-		ev_signal_init(&watchers[sig], signal_cb, sig);
-		ev_signal_start(loop, &watchers[sig]);
-		catch(sig);
-	}
+	if (sfd < 0)
+		return;
+	ev_io_stop(loop, &sio);
+	close(sfd);
+	sfd = -1;
 }
 
 int

@@ -9,8 +9,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "children.h"
 #include "guard.h"
 #include "spawn.h"
 
@@ -24,10 +26,9 @@
 #define CHILD_STACK	(64 * 1024)
 
 static sigset_t		 launch_mask;
-static unsigned char	 launch_ignored[NSIG];
-static pid_t		 self;
-static int		 guard_ok;	/* /proc/self/exe can be run */
-static unsigned char	 ignored[NSIG];	/* by hookrun, not by its launcher */
+static int		 chld_ignored;	/* by the launcher: hookrun set it back */
+static pid_t		 self;		/* hookrun's pid, once a child needs it */
+static int		 guard_ok = -1;	/* /proc/self/exe can be run; -1: unknown */
 static char		 child_stack[CHILD_STACK] __attribute__((aligned(4096)));
 
 struct child {
@@ -35,7 +36,6 @@ struct child {
 	const char		*path;		/* req's, or the guard's */
 	char *const		*argv;
 	int			 pdeathsig;
-	struct sigaction	 dfl;
 	struct sigaction	 ign;
 	pid_t			 parent;
 	volatile int		 err;
@@ -43,30 +43,21 @@ struct child {
 };
 
 void
-spawn_init(void)
+spawn_init(const sigset_t *mask, int chld_was_ignored)
 {
-	struct sigaction sa;
-	int sig;
-
-	self = getpid();
-	guard_ok = access("/proc/self/exe", X_OK) == 0;
-	sigprocmask(SIG_SETMASK, NULL, &launch_mask);
-	for (sig = 1; sig < NSIG; sig++)
-		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
-			launch_ignored[sig] = 1;
+	launch_mask = *mask;
+	chld_ignored = chld_was_ignored;
 }
 
-void
-spawn_ignored(int sig)
+/*
+ * The child ends with a bare exit_group: _exit is noreturn, and a
+ * sanitizer would have a noreturn call on a stack it does not know warn on
+ * the child's stderr.
+ */
+static void
+child_exit(int status)
 {
-	if (sig > 0 && sig < NSIG)
-		ignored[sig] = 1;
-}
-
-int
-spawn_was_ignored(int sig)
-{
-	return sig > 0 && sig < NSIG && launch_ignored[sig];
+	syscall(SYS_exit_group, status);
 }
 
 static int
@@ -74,7 +65,8 @@ child_fail(struct child *c, const char *step)
 {
 	c->err = errno;
 	c->step = step;
-	_exit(127);
+	child_exit(127);
+	return -1;
 }
 
 static int
@@ -106,18 +98,14 @@ child_main(void *arg)
 {
 	struct child *c = arg;
 	const struct spawn_req *r = c->req;
-	int sig;
 
 	/*
-	 * Every signal is blocked here (see spawn_process). What hookrun
-	 * ignores and the launcher ignored get the launcher's action back;
-	 * caught signals are reset by exec, and until then signals.c's
-	 * handler gives them the launcher's action in a child.
+	 * hookrun blocks what it handles and installs no handler, so every
+	 * disposition is the launcher's already, but SIGCHLD's when the
+	 * launcher ignored it. The mask is given back last, just before exec.
 	 */
-	for (sig = 1; sig < NSIG; sig++)
-		if (ignored[sig] || launch_ignored[sig])
-			sigaction(sig, launch_ignored[sig] ? &c->ign : &c->dfl,
-			    NULL);
+	if (chld_ignored)
+		sigaction(SIGCHLD, &c->ign, NULL);
 	if (setpgid(0, 0) == -1)
 		child_fail(c, "setpgid");
 	if (r->foreground && tcsetpgrp(STDIN_FILENO, getpid()) == -1 &&
@@ -147,7 +135,7 @@ child_main(void *arg)
 		if (prctl(PR_SET_PDEATHSIG, c->pdeathsig) == -1)
 			child_fail(c, "prctl");
 		if (getppid() != c->parent)
-			_exit(128 + c->pdeathsig);
+			child_exit(128 + c->pdeathsig);
 	}
 	if (r->listen_pid != NULL)
 		child_listen_pid(r->listen_pid, getpid());
@@ -226,7 +214,6 @@ pid_t
 spawn_process(const struct spawn_req *req, int *err, const char **step)
 {
 	struct child c;
-	sigset_t all, old;
 	char **gargv = NULL;
 	pid_t pid;
 	int saved;
@@ -236,6 +223,8 @@ spawn_process(const struct spawn_req *req, int *err, const char **step)
 	c.path = req->path;
 	c.argv = req->argv;
 	c.pdeathsig = req->pdeathsig;
+	if (req->guard && guard_ok < 0)
+		guard_ok = access("/proc/self/exe", X_OK) == 0;
 	if (req->guard && guard_ok &&
 	    (gargv = guard_argv(req->path, req->argv)) != NULL) {
 		/* hookrun itself, as the guard, runs path in its place */
@@ -243,16 +232,15 @@ spawn_process(const struct spawn_req *req, int *err, const char **step)
 		c.argv = gargv;
 		c.pdeathsig = GUARD_SIGNAL;
 	}
-	c.dfl.sa_handler = SIG_DFL;
 	c.ign.sa_handler = SIG_IGN;
+	if (c.pdeathsig && self == 0)
+		self = getpid();
 	c.parent = self;
 
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &old);
+	/* Every signal hookrun handles is blocked already (signals.c). */
 	pid = clone(child_main, child_stack + sizeof(child_stack),
 	    CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
 	saved = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	free(gargv);
 
 	if (pid == -1) {
@@ -260,8 +248,9 @@ spawn_process(const struct spawn_req *req, int *err, const char **step)
 		*step = "clone";
 		return -1;
 	}
+	children_started();
 	if (c.err != 0) {
-		/* The child has exited; libev reaps it. */
+		/* The child has exited; children.c reaps it. */
 		*err = c.err;
 		*step = c.step;
 		return -1;

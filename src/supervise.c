@@ -1,24 +1,22 @@
 /* supervise.c: the app: spawn, post_start hooks, signal forwarding, restart policy, the stop sequence. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <malloc.h>
-#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "app.h"
+#include "children.h"
 #include "health.h"
 #include "log.h"
+#include "memory.h"
 #include "notify.h"
-#include "output.h"
 #include "parse.h"
 #include "phase.h"
 #include "ready.h"
+#include "restart.h"
 #include "signals.h"
 #include "spawn.h"
 #include "status.h"
@@ -36,14 +34,13 @@ struct supervisor {
 	struct runtime		*rt;
 	enum sv_state		 state;
 	pid_t			 pid;		/* 0: the app is not running */
-	ev_child		 child;
+	struct child_watch	 child;
 	ev_timer		 timer;		/* stop_timeout, restart delay */
+	ev_idle			 trim;		/* memory_trim, once the loop is quiet */
 	struct phase_run	 post;		/* post_start */
 	struct phase_run	 pre;		/* pre_stop */
 	double			 started;	/* of the app, monotonic s */
-	int64_t			 delay_ms;	/* the next restart delay */
-	double			*restarts;	/* times of the last restarts, a ring */
-	long			 nrestarts;
+	struct restart		 restart;
 	int			 last_status;	/* N, or 128+S */
 	int			 forced;	/* a post_start hook's status */
 	int			 exit_status;
@@ -105,31 +102,23 @@ sv_done(struct supervisor *sv)
 }
 
 /*
- * Nothing is due until the app changes: give back the memory that loading
- * and the hooks touched, so that a supervising hookrun stays small: the
- * output buffers, the children's stack, the free heap, and the stack below
- * this frame (nothing lives there; the kernel gives zeroed pages if it is
- * needed again).
+ * Nothing is due until the app changes: memory goes back once the loop has
+ * nothing else to do, so that an app that is over at once (its exit
+ * already pending) costs none of it.
  */
 static void
-memory_trim(void)
+trim_cb(struct ev_loop *loop, ev_idle *w, int revents)
 {
-	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
-	uintptr_t top = (here - 4096) & ~(uintptr_t)4095;
-	size_t len = 64 * 1024;
-
-	output_trim();
-	spawn_trim();
-	malloc_trim(0);
-	if (top > len)
-		madvise((void *)(top - len), len, MADV_DONTNEED);
+	(void)revents;
+	ev_idle_stop(loop, w);
+	memory_trim();
 }
 
 /* Ready, and post_start done: tell systemd once. */
 static void
 running(struct supervisor *sv)
 {
-	memory_trim();
+	ev_idle_start(sv->rt->loop, &sv->trim);
 	status_state(STATUS_RUNNING);
 	notify_wait_over();
 	if (!sv->ready_sent)
@@ -166,13 +155,11 @@ pre_done(struct phase_run *pr)
 }
 
 static void
-app_exit_cb(struct ev_loop *loop, ev_child *w, int revents)
+app_exit_cb(struct child_watch *w, int wstatus)
 {
 	struct supervisor *sv = w->data;
-	int st = phase_wait_status(w->rstatus);
+	int st = children_exit_status(wstatus);
 
-	(void)revents;
-	ev_child_stop(loop, w);
 	/* Take the terminal back, if the app had it (TTOU is ignored). */
 	if (sv->foreground)
 		tcsetpgrp(STDIN_FILENO, getpgrp());
@@ -185,10 +172,10 @@ app_exit_cb(struct ev_loop *loop, ev_child *w, int revents)
 	status_ready(0);
 	sv->rt->app_status = st;
 	sv->last_status = st;
-	sv->signaled = WIFSIGNALED(w->rstatus);
+	sv->signaled = WIFSIGNALED(wstatus);
 	if (sv->signaled)
 		snprintf(sv->why, sizeof(sv->why), "killed by signal %s "
-		    "(status %d)", signal_name(WTERMSIG(w->rstatus)), st);
+		    "(status %d)", signal_name(WTERMSIG(wstatus)), st);
 	else
 		snprintf(sv->why, sizeof(sv->why), "exited with status %d", st);
 	log_event(LOG_INFO, "start", NULL, "app_exit", st, -1, "app %s",
@@ -234,16 +221,18 @@ app_start(struct supervisor *sv)
 	status_app(sv->pid);
 	status_state(STATUS_START);
 	status_health(STATUS_HEALTH_NONE);
-	ev_child_init(&sv->child, app_exit_cb, sv->pid, 0);
-	sv->child.data = sv;
-	ev_child_start(rt->loop, &sv->child);
+	children_watch(&sv->child, sv->pid, app_exit_cb, sv);
 	log_event(LOG_INFO, "start", NULL, "app_start", -1, -1,
 	    "app started (pid %d)", (int)sv->pid);
 	notify_app_alive(1);
 	notify_send("STATUS=start: waiting for the app to be ready");
-	if (rt->cfg->app.ready != READY_NONE)
+	/* ready = none: ready now, not one loop round later. */
+	if (rt->cfg->app.ready == READY_NONE)
+		app_ready(sv, 1);
+	else {
 		notify_wait(ready_wait_ms(&rt->cfg->app));
-	ready_start(&sv->ready, app_ready, sv);
+		ready_start(&sv->ready, app_ready, sv);
+	}
 }
 
 static void
@@ -307,58 +296,29 @@ app_health(void *arg, int healthy)
 	}
 }
 
-/* The app is down while running: restart it, or go down too (heal: restart whatever the policy). */
+/*
+ * The app is down while running: restart it, or go down too (heal: restart
+ * whatever the policy says).
+ */
 static void
 restart_or_done(struct supervisor *sv, int heal)
 {
-	const struct config *cfg = sv->rt->cfg;
-	int st = sv->last_status;
-	long lim = cfg->restart_limit;
-	int64_t max = cfg->restart_delay_max_ms;	/* 0: no cap */
-	double now = mono_now(), oldest;
-	char d[32], w[32];
+	int64_t delay_ms;
+	int r;
 
-	if (!heal && (cfg->restart == RESTART_NO ||
-	    (cfg->restart == RESTART_ON_FAILURE &&
-	    (st == 0 || cfg->app.success_status[st & 255])))) {
+	r = restart_next(&sv->restart, sv->last_status, sv->started, heal,
+	    &delay_ms);
+	if (r == -1)
+		notify_failed("start: restart limit reached: app %s", sv->why);
+	if (r <= 0) {
 		sv_done(sv);
 		return;
 	}
-	if (lim > 0) {
-		oldest = sv->restarts[sv->nrestarts % lim];
-		if (sv->nrestarts >= lim &&
-		    (now - oldest) * 1000. < (double)cfg->restart_window_ms) {
-			format_duration(cfg->restart_window_ms, w, sizeof(w));
-			log_event(LOG_ERR, "start", NULL, "restart_limit", st, -1,
-			    "restart limit reached (%ld in %s): giving up", lim, w);
-			notify_failed("start: restart limit reached: app %s",
-			    sv->why);
-			sv_done(sv);
-			return;
-		}
-		sv->restarts[sv->nrestarts % lim] = now;
-	}
-	sv->nrestarts++;
-	/*
-	 * A run longer than the longest delay (without a cap: than the delay
-	 * it waited) starts the backoff anew.
-	 */
-	if (max > 0 ? (now - sv->started) * 1000. >= (double)max :
-	    (now - sv->started) * 1000. >= (double)sv->delay_ms)
-		sv->delay_ms = cfg->restart_delay_ms;
-	format_duration(sv->delay_ms, d, sizeof(d));
-	log_event(LOG_WARN, "start", NULL, "app_restart", st, sv->delay_ms,
-	    "restarting in %s (restart %ld)", d, sv->nrestarts);
 	sv->state = SV_RESTART_WAIT;
 	status_state(STATUS_RESTARTING);
-	status_restarts(sv->nrestarts);
-	ev_timer_set(&sv->timer, (ev_tstamp)sv->delay_ms / 1000., 0.);
+	status_restarts(sv->restart.count);
+	ev_timer_set(&sv->timer, (ev_tstamp)delay_ms / 1000., 0.);
 	ev_timer_start(sv->rt->loop, &sv->timer);
-	sv->delay_ms *= 2;
-	if (max > 0 && sv->delay_ms > max)
-		sv->delay_ms = max;
-	if (sv->delay_ms > PARSE_DURATION_MAX_MS)
-		sv->delay_ms = PARSE_DURATION_MAX_MS;
 }
 
 static void
@@ -535,20 +495,20 @@ supervise_run(struct runtime *rt)
 	memset(&sv, 0, sizeof(sv));
 	sv.rt = rt;
 	sv.last_status = -1;
-	sv.delay_ms = rt->cfg->restart_delay_ms;
-	if (rt->cfg->restart_limit > 0 && (sv.restarts = calloc(
-	    (size_t)rt->cfg->restart_limit, sizeof(*sv.restarts))) == NULL) {
+	if (restart_init(&sv.restart, rt->cfg) == -1) {
 		log_err("supervise: %s", strerror(errno));
 		return 70;
 	}
 	ev_timer_init(&sv.timer, timer_cb, 0., 0.);
 	sv.timer.data = &sv;
+	ev_idle_init(&sv.trim, trim_cb);
 	active = &sv;
 	app_start(&sv);
 	while (sv.state != SV_DONE)
-		ev_run(rt->loop, EVRUN_ONCE);
+		signals_run_once(rt->loop);
+	ev_idle_stop(rt->loop, &sv.trim);
 	active = NULL;
 	notify_app_close(rt->loop);
-	free(sv.restarts);
+	restart_free(&sv.restart);
 	return sv.exit_status;
 }

@@ -15,6 +15,15 @@
 #define DIR_FLAGS	(O_RDONLY | O_DIRECTORY | O_CLOEXEC)
 
 static int	 strict = 1;
+static uid_t	 euid = (uid_t)-1;	/* hookrun's: it does not change */
+
+uid_t
+trust_euid(void)
+{
+	if (euid == (uid_t)-1)
+		euid = geteuid();
+	return euid;
+}
 
 void
 trust_set_strict(int on)
@@ -31,13 +40,13 @@ trust_strict_option(void)
 int
 trust_strict(void)
 {
-	return strict && geteuid() == 0;
+	return strict && trust_euid() == 0;
 }
 
 int
 trust_owner_ok(const struct stat *st)
 {
-	return st->st_uid == 0 || st->st_uid == geteuid();
+	return st->st_uid == 0 || st->st_uid == trust_euid();
 }
 
 static int
@@ -140,7 +149,8 @@ at_step(struct walk *w, const char *c)
  * and w->why.
  */
 static int
-walk(struct walk *w, const char *path, int into, char *last, size_t lastlen)
+walk(struct walk *w, const char *path, int into, char *last, size_t lastlen,
+    struct stat *lastst)
 {
 	char rest[PATH_MAX], target[PATH_MAX], c[NAME_MAX + 1];
 	char link[PATH_MAX + NAME_MAX + 2], *p, *end;
@@ -208,6 +218,7 @@ walk(struct walk *w, const char *path, int into, char *last, size_t lastlen)
 		}
 		if (*p == '\0' && !into) {
 			snprintf(last, lastlen, "%s", c);
+			*lastst = st;
 			return 0;
 		}
 		if (!S_ISDIR(st.st_mode)) {
@@ -242,25 +253,37 @@ trust_path(const char *path, int flags, char *why, size_t len)
 	if (!trust_strict())
 		return 0;
 	walk_init(&w, why, len);
-	if (walk(&w, path, 0, last, sizeof(last)) == -1)
+	memset(&st, 0, sizeof(st));
+	if (walk(&w, path, 0, last, sizeof(last), &st) == -1)
 		r = errno == ENOENT && (flags & TRUST_MISSING_OK) ? 1 : -1;
-	else if (fstatat(w.fd, last, &st, AT_SYMLINK_NOFOLLOW) == -1) {
-		r = errno == ENOENT && (flags & TRUST_MISSING_OK) ? 1 : -1;
+	else if (strcmp(last, ".") == 0 && fstat(w.fd, &st) == -1) {
+		r = -1;
 		snprintf(why, len, "%s", strerror(errno));
 	} else if ((flags & TRUST_DIR) && !S_ISDIR(st.st_mode)) {
 		snprintf(why, len, "not a directory");
 		r = -1;
-	} else if (!trust_owner_ok(&st)) {
-		snprintf(why, len, "owned by uid %lu, not root",
-		    (unsigned long)st.st_uid);
-		r = -1;
-	} else if (writable_by_others(&st)) {
-		snprintf(why, len, "writable by group or others");
-		r = -1;
-	}
+	} else
+		r = trust_stat(&st, why, len);
 	if (w.fd >= 0)
 		close(w.fd);
 	return r;
+}
+
+int
+trust_stat(const struct stat *st, char *why, size_t len)
+{
+	if (!trust_strict())
+		return 0;
+	if (!trust_owner_ok(st)) {
+		snprintf(why, len, "owned by uid %lu, not root",
+		    (unsigned long)st->st_uid);
+		return -1;
+	}
+	if (writable_by_others(st)) {
+		snprintf(why, len, "writable by group or others");
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -276,7 +299,7 @@ trust_opendir(const char *path, int check, char *why, size_t len)
 		return fd;
 	}
 	walk_init(&w, why, len);
-	if (walk(&w, path, 1, last, sizeof(last)) == -1) {
+	if (walk(&w, path, 1, last, sizeof(last), NULL) == -1) {
 		if (w.fd >= 0)
 			close(w.fd);
 		return -1;

@@ -11,7 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pglock.h"
+#include "pgmsg.h"
+#include "pgsql.h"
 
 #ifndef HOOKRUN_VERSION
 #define HOOKRUN_VERSION "unknown"
@@ -37,40 +38,12 @@ static const char usage_text[] =
 "  -V, --version   print the version and exit\n"
 "  -h, --help      print this and exit\n";
 
-const char		*lock_key;
-const char		*once_key;
-char			 lock_id[24];
-int			 verbose;
+static const char	*lock_key;
+static const char	*once_key;	/* NULL when unset or empty */
+static char		 lock_id[24];	/* the advisory lock's bigint, in decimal */
+static int		 verbose;
 static volatile sig_atomic_t got_signal;
 static sigset_t		 wait_mask;	/* the mask to wait with: stop signals let in */
-
-void
-say(const char *fmt, ...)
-{
-	char msg[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "hookrun-pglock: %s%s%s\n", lock_key != NULL ?
-	    lock_key : "", lock_key != NULL ? ": " : "", msg);
-}
-
-void
-die(int status, const char *fmt, ...)
-{
-	char msg[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	say("%s", msg);
-	if (conn != NULL)
-		PQfinish(conn);
-	exit(status);
-}
 
 static void
 on_signal(int sig)
@@ -152,11 +125,11 @@ wait_both(int busy)
 		fds[1].events = POLLIN;
 		fds[0].revents = fds[1].revents = 0;
 		if (ppoll(fds, 2, NULL, &wait_mask) == -1 && errno != EINTR)
-			die(EXIT_SERVER, "poll: %s", strerror(errno));
+			pgmsg_die(EXIT_SERVER, "poll: %s", strerror(errno));
 		if (got_signal) {
 			if (busy)
 				pgsql_cancel();
-			die(128 + got_signal, "stopped by signal %s: letting go",
+			pgmsg_die(128 + got_signal, "stopped by signal %s: letting go",
 			    sigabbrev_np(got_signal));
 		}
 		if (fds[1].revents != 0) {
@@ -184,7 +157,7 @@ take_lock(void)
 	PQclear(res);
 	if (taken)
 		return;
-	pgsql_say_holder();
+	pgsql_say_holder(lock_key, lock_id);
 	if (!PQsendQueryParams(conn, "SELECT pg_advisory_lock($1::bigint)", 1,
 	    NULL, p, NULL, NULL, 0))
 		pgsql_lost();
@@ -192,7 +165,7 @@ take_lock(void)
 	while (wait_both(1) == 0) {
 		if (read_line(&line) == 0) {
 			pgsql_cancel();
-			die(0, "stdin closed while waiting: giving up");
+			pgmsg_die(0, "stdin closed while waiting: giving up");
 		}
 	}
 	while ((res = PQgetResult(conn)) != NULL) {
@@ -201,7 +174,7 @@ take_lock(void)
 		PQclear(res);
 	}
 	if (verbose)
-		say("advisory lock %s taken", lock_id);
+		pgmsg_say("advisory lock %s taken", lock_id);
 }
 
 static void
@@ -211,7 +184,7 @@ answer(const char *word)
 	size_t n = (size_t)snprintf(line, sizeof(line), "%s\n", word);
 
 	if (write(STDOUT_FILENO, line, n) != (ssize_t)n)
-		die(0, "write to stdout: %s: letting go", strerror(errno));
+		pgmsg_die(0, "write to stdout: %s: letting go", strerror(errno));
 }
 
 /* Holds the lock until hookrun says how the hook went: 1 success, 0
@@ -231,7 +204,7 @@ hold(void)
 			return 0;
 		if (strcmp(line, "success") == 0)
 			return 1;
-		say("unexpected '%s' on stdin: letting go, recording nothing",
+		pgmsg_say("unexpected '%s' on stdin: letting go, recording nothing",
 		    line);
 		return -1;
 	}
@@ -298,6 +271,7 @@ main(int argc, char **argv)
 		    "HOOKRUN_LOCK_KEY (hookrun does) or give --key\n");
 		return EXIT_USAGE;
 	}
+	pgmsg_key(lock_key);
 	if ((once_key = getenv("HOOKRUN_ONCE")) != NULL && *once_key == '\0')
 		once_key = NULL;
 	snprintf(lock_id, sizeof(lock_id), "%" PRId64, pgsql_key_id(lock_key));
@@ -306,15 +280,15 @@ main(int argc, char **argv)
 		return 0;
 	}
 
-	pgsql_connect(dsn);
+	pgsql_connect(dsn, verbose);
 	signals_setup();
 	take_lock();
-	done = once_key != NULL && pgsql_once_done();
+	done = once_key != NULL && pgsql_once_done(lock_key, once_key);
 	answer(done ? "done" : "locked");
 	if (!done && (how = hold()) == 1 && once_key != NULL)
-		pgsql_once_record();
+		pgsql_once_record(lock_key, once_key);
 	PQclear(pgsql_query("SELECT pg_advisory_unlock($1::bigint)", 1, p,
 	    PGRES_TUPLES_OK));
-	PQfinish(conn);
+	pgsql_close();
 	return how == -1 ? EXIT_DATAERR : 0;
 }

@@ -7,13 +7,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pglock.h"
+#include "pgmsg.h"
+#include "pgsql.h"
 
 /* Creating the table is serialized too: concurrent CREATE TABLE IF NOT
  * EXISTS can fail on the catalog's unique indexes. */
 #define TABLE_KEY	"hookrun-pglock:hookrun_once"
 
 PGconn		*conn;
+static int	 verbose;
 static char	 last_notice[512];	/* the server's last word, such as why it hung up */
 
 int64_t
@@ -69,7 +71,7 @@ server(void)
 void
 pgsql_lost(void)
 {
-	die(EXIT_SERVER, "lost the connection to %s: %s%s%s", server(),
+	pgmsg_die(EXIT_SERVER, "lost the connection to %s: %s%s%s", server(),
 	    last_notice, last_notice[0] != '\0' ? "; " : "", pq_error(NULL));
 }
 
@@ -79,11 +81,11 @@ keep_notice(void *arg, const char *msg)
 	size_t n;
 
 	(void)arg;
-	if (verbose)
-		fprintf(stderr, "hookrun-pglock: %s: %s", lock_key, msg);
 	snprintf(last_notice, sizeof(last_notice), "%s", msg);
 	if ((n = strlen(last_notice)) > 0 && last_notice[n - 1] == '\n')
 		last_notice[n - 1] = '\0';
+	if (verbose)
+		pgmsg_say("%s", last_notice);
 }
 
 void
@@ -97,7 +99,7 @@ pgsql_fail(PGresult *res, const char *what)
 	}
 	m = pq_error(res);
 	PQclear(res);
-	die(EXIT_SERVER, "%s: %s", what, m);
+	pgmsg_die(EXIT_SERVER, "%s: %s", what, m);
 }
 
 PGresult *
@@ -119,7 +121,15 @@ pgsql_command(const char *sql, int nparams, const char *const *params)
 }
 
 void
-pgsql_connect(const char *dsn)
+pgsql_close(void)
+{
+	if (conn != NULL)
+		PQfinish(conn);
+	conn = NULL;
+}
+
+void
+pgsql_connect(const char *dsn, int be_verbose)
 {
 	/* A dead peer is noticed within about 20s, even while idle. */
 	static const char *const defaults[][2] = {
@@ -155,14 +165,16 @@ pgsql_connect(const char *dsn)
 	}
 	kw[n] = NULL;
 	val[n] = NULL;
+	verbose = be_verbose;
+	atexit(pgsql_close);
 	if ((conn = PQconnectdbParams(kw, val, 1)) == NULL)
-		die(EXIT_SERVER, "cannot connect: %s", strerror(ENOMEM));
+		pgmsg_die(EXIT_SERVER, "cannot connect: %s", strerror(ENOMEM));
 	if (PQstatus(conn) != CONNECTION_OK)
-		die(EXIT_SERVER, "cannot connect to %s: %s", server(),
+		pgmsg_die(EXIT_SERVER, "cannot connect to %s: %s", server(),
 		    pq_error(NULL));
 	PQsetNoticeProcessor(conn, keep_notice, NULL);
 	if (verbose)
-		say("connected to %s (backend pid %d)", server(),
+		pgmsg_say("connected to %s (backend pid %d)", server(),
 		    PQbackendPID(conn));
 	/* A backend waiting for the lock then notices that we are gone. */
 	if (PQserverVersion(conn) >= 140000)
@@ -184,7 +196,7 @@ pgsql_cancel(void)
 }
 
 void
-pgsql_say_holder(void)
+pgsql_say_holder(const char *key, const char *id_text)
 {
 	static const char sql[] =
 	    "SELECT a.pid, coalesce(a.application_name, ''), "
@@ -197,19 +209,19 @@ pgsql_say_holder(void)
 	    "AND l.classid = $1::oid AND l.objid = $2::oid AND l.objsubid = 1";
 	char hi[16], lo[16];
 	const char *p[2] = { hi, lo };
-	uint64_t id = (uint64_t)pgsql_key_id(lock_key);
+	uint64_t id = (uint64_t)pgsql_key_id(key);
 	PGresult *res;
 
 	snprintf(hi, sizeof(hi), "%" PRIu32, (uint32_t)(id >> 32));
 	snprintf(lo, sizeof(lo), "%" PRIu32, (uint32_t)id);
 	res = pgsql_query(sql, 2, p, PGRES_TUPLES_OK);
 	if (PQntuples(res) == 1)
-		say("waiting for advisory lock %s (held by backend pid %s, "
+		pgmsg_say("waiting for advisory lock %s (held by backend pid %s, "
 		    "application '%s', client %s, connected since %s)",
-		    lock_id, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+		    id_text, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
 		    PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3));
 	else
-		say("waiting for advisory lock %s (holder unknown)", lock_id);
+		pgmsg_say("waiting for advisory lock %s (holder unknown)", id_text);
 	PQclear(res);
 }
 
@@ -239,9 +251,9 @@ table_ensure(void)
 }
 
 int
-pgsql_once_done(void)
+pgsql_once_done(const char *key, const char *once)
 {
-	const char *p[2] = { lock_key, once_key };
+	const char *p[2] = { key, once };
 	PGresult *res;
 	int done;
 
@@ -254,14 +266,14 @@ pgsql_once_done(void)
 }
 
 void
-pgsql_once_record(void)
+pgsql_once_record(const char *key, const char *once)
 {
-	const char *p[2] = { lock_key, once_key };
+	const char *p[2] = { key, once };
 
 	pgsql_command("BEGIN", 0, NULL);
 	pgsql_command("INSERT INTO hookrun_once (lock_key, once_key, done_at) "
 	    "VALUES ($1, $2, now()) ON CONFLICT DO NOTHING", 2, p);
 	pgsql_command("COMMIT", 0, NULL);
 	if (verbose)
-		say("once key '%s' recorded", once_key);
+		pgmsg_say("once key '%s' recorded", once);
 }

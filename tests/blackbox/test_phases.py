@@ -5,6 +5,7 @@ import re
 
 from conftest import (alive, assert_own_process_group, post_stop_report,
     run_one_hook, wait_for)
+from pid1util import python_app
 
 
 def record(name, target="order"):
@@ -506,6 +507,44 @@ def test_hook_timeout_kills_whole_group_including_term_ignoring_grandchild(hr):
 	assert "sending KILL" in r.err, r
 	gc = int(hr.read("grandchild.pid"))
 	assert not alive(gc)
+
+
+# A hook that leaves its process group for hookrun's own, so that TERM and
+# KILL to its group miss it, and ignores TERM.
+ESCAPER = r"""
+import os, signal, time
+os.setpgid(0, os.getpgid(os.getppid()))
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+with open("@D@/escaper.pid", "w") as f:
+	f.write("%d\n" % os.getpid())
+time.sleep(6)
+"""
+
+
+def test_timed_out_hook_that_left_its_group_fails_and_is_killed(hr):
+	python_app(hr, "escaper.py", ESCAPER)
+	hr.config("""
+	    [hookrun]
+	    hooks_dir = @D@/hooks.d
+	    kill_timeout = 1s
+
+	    [pre_start:escaper]
+	    exec = @D@/escaper.py
+	    timeout = 1s
+
+	    [start]
+	    exec = touch @D@/app
+	    """)
+	r = hr.run("-c", hr.cfg)
+	# A failure (the timeout's 124), never a success; no app, no crash.
+	assert r.rc == 124, r
+	assert "succeeded" not in r.err, r
+	assert "timed out (status 124)" in r.err, r
+	assert not hr.exists("app"), r
+	# The KILL reached it, out of its group: hookrun did not wait out its
+	# 6 s, nor leave it running.
+	assert r.elapsed < 5.5, r
+	assert not alive(int(hr.read("escaper.pid"))), r
 
 
 def test_phase_deadline_stops_hooks_that_together_run_too_long(hr):

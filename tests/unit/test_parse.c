@@ -938,6 +938,36 @@ test_closest(void)
 	}
 }
 
+/* Feeds text as a lock command's output so far; returns the answer. */
+static int
+lock_answer(char *buf, size_t cap, const char *text, int eof)
+{
+	size_t len = strlen(text);
+
+	memcpy(buf, text, len);
+	return parse_lock_answer(buf, &len, cap, eof);
+}
+
+static void
+test_lock_answer(void)
+{
+	char buf[16];
+	size_t len;
+
+	CHECK(lock_answer(buf, sizeof(buf), "locked\n", 0) == 'l');
+	CHECK(lock_answer(buf, sizeof(buf), "done\r\nmore", 0) == 'd');
+	CHECK(lock_answer(buf, sizeof(buf), "lock", 0) == 0);	/* not whole yet */
+	CHECK(lock_answer(buf, sizeof(buf), "done", 1) == 'd');	/* last line at eof */
+	CHECK(lock_answer(buf, sizeof(buf), "", 1) == 0);
+	CHECK(lock_answer(buf, sizeof(buf), "busy\x01\x7f\n", 0) == '?');
+	CHECK_STR(buf, "busy??");
+	/* A full buffer is a line: the answer cannot grow longer. */
+	len = 15;
+	memset(buf, 'x', 15);
+	CHECK(parse_lock_answer(buf, &len, sizeof(buf), 0) == '?');
+	CHECK(len == 15);
+}
+
 int
 main(void)
 {
@@ -964,5 +994,6 @@ main(void)
 	test_env_name();
 	test_env_line();
 	test_closest();
+	test_lock_answer();
 	return UNIT_DONE("parse");
 }
