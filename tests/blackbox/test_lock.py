@@ -9,6 +9,7 @@ import time
 import pytest
 
 from conftest import alive, wait_for
+from pid1util import python_app
 from lockutil import (count, hook_started, release_holder, replicas,
     start_holder, start_waiter, taken_over, work_hook)
 
@@ -443,3 +444,38 @@ def test_guard_of_a_locked_hook_leaves_no_core_of_its_own(hr):
 	assert "crash: killed by signal SEGV" in r.err, r
 	assert [f for f in os.listdir(hr.path("work"))
 	    if f.startswith(prefix)] == [], r
+
+
+# A lock command that leaves its process group for hookrun's own, ignores
+# TERM, and never exits, even once its stdin is closed.
+LOCK_ESCAPER = r"""
+import os, signal, sys, time
+os.setpgid(0, os.getpgid(os.getppid()))
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+with open("@D@/helper.pid", "w") as f:
+	f.write("%d\n" % os.getpid())
+sys.stdout.write("locked\n")
+sys.stdout.flush()
+sys.stdin.read()
+time.sleep(60)
+"""
+
+
+def test_lock_command_that_left_its_group_is_killed_not_waited_for(hr):
+	python_app(hr, "bin/helper", LOCK_ESCAPER)
+	hr.config("""
+	    [hookrun]
+	    kill_timeout = 1s
+
+	    [pre_start:migrate]
+	    exec = sleep 30
+	    timeout = 1s
+	    lock = exec:@D@/bin/helper
+
+	    [start]
+	    exec = touch @D@/app
+	    """, hooks_dir=False)
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 124, r
+	assert not hr.exists("app"), r
+	assert not alive(int(hr.read("helper.pid"))), r
