@@ -35,6 +35,7 @@ struct attempt {
 	struct child_watch	 child;		/* its process */
 	struct child_watch	 group;		/* any child: is its group gone? */
 	ev_timer		 timer;		/* timeout, KILL grace, last bound */
+	ev_timer		 regroup;	/* another look at a group left behind */
 	double			 started;	/* of the process, monotonic s */
 	int			 out_open;
 	int			 term_sent;	/* timed out, or stopped */

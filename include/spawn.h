@@ -26,6 +26,9 @@ struct spawn_req {
 	int		  pdeathsig;	/* signal on hookrun's death; 0: none */
 	int		  guard;	/* run under guard.c: the whole group dies
 					   with hookrun, not just this process */
+	int		  guard_fd;	/* a lock file the guard holds too, so that
+					   the lock outlives hookrun until the
+					   group is gone; -1: none */
 	int		  foreground;	/* make its group the terminal's foreground */
 	char		 *listen_pid;	/* when set, "LISTEN_PID=" + room for the pid,
 					   filled in by the child before exec */

@@ -19,8 +19,18 @@
 
 /* How long a KILLed hook may take to be gone before hookrun gives up on it. */
 #define KILL_BOUND	1.
+/* Pauses between looks at a group its hook left behind, s. */
+#define GROUP_LOOK_FIRST	0.05
+#define GROUP_LOOK_MAX	1.
 
 static void	 finish(struct attempt *);
+
+/* The hook's process group is empty (its leader may be a zombie still). */
+static int
+group_gone(const struct attempt *a)
+{
+	return kill(-a->pid, 0) == -1 && errno == ESRCH;
+}
 static void	 out_done(struct output *, void *);
 static void	 wait_end(struct attempt *, int);
 
@@ -58,6 +68,19 @@ term(struct attempt *a)
 	}
 }
 
+/* KILL to the hook's group at once; hookrun gives up a moment later. */
+static void
+kill_now(struct attempt *a)
+{
+	a->term_sent = a->kill_sent = 1;
+	log_event(LOG_WARN, a->phase, a->hook->name, "hook_kill", -1, -1,
+	    "sending KILL to process group %d", (int)a->pid);
+	signal_hook(a, SIGKILL);
+	ev_timer_stop(a->rt->loop, &a->timer);
+	ev_timer_set(&a->timer, KILL_BOUND, 0.);
+	ev_timer_start(a->rt->loop, &a->timer);
+}
+
 static void
 timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -71,6 +94,9 @@ timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		wait_end(a, 124);
 		return;
 	}
+	/* Over but for its output on its way: no fault of the hook's. */
+	if (a->exited && group_gone(a))
+		return;
 	if (!a->term_sent) {
 		a->timed_out = 1;
 		format_duration(a->hook->timeout_ms, d, sizeof(d));
@@ -99,9 +125,9 @@ timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 /*
- * After a TERM, the attempt ends once the hook's process group is empty.
- * Its orphans are hookrun's children (PID 1 or subreaper): each reaping
- * round is a moment to look again; the timer bounds the wait.
+ * The attempt ends once the hook's process group is empty too. Its orphans
+ * are hookrun's children (PID 1 or subreaper): each reaping round is a
+ * moment to look again; the timeout, or the KILL's grace, bounds the wait.
  */
 static void
 group_cb(struct child_watch *w, int wstatus)
@@ -109,8 +135,27 @@ group_cb(struct child_watch *w, int wstatus)
 	struct attempt *a = w->data;
 
 	(void)wstatus;
-	if (kill(-a->pid, 0) == -1)
+	if (group_gone(a))
 		finish(a);
+}
+
+/*
+ * A member may also leave the group (setsid) rather than end, which no
+ * reaping round tells: looked at again after a growing pause too.
+ */
+static void
+regroup_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct attempt *a = w->data;
+
+	(void)revents;
+	if (group_gone(a)) {
+		finish(a);
+		return;
+	}
+	if (w->repeat < GROUP_LOOK_MAX)
+		w->repeat *= 2;
+	ev_timer_again(loop, w);
 }
 
 static void
@@ -121,12 +166,7 @@ child_cb(struct child_watch *w, int wstatus)
 	a->exited = 1;
 	a->wstatus = wstatus;
 	a->status = a->timed_out ? 124 : children_exit_status(wstatus);
-	/*
-	 * Its output first: a slow reader of hookrun's output delays the
-	 * rest, and no timer of the hook's runs meanwhile (its timeout is
-	 * over; the grace of its group, after a TERM, starts after).
-	 */
-	ev_timer_stop(a->rt->loop, &a->timer);
+	/* Its output first: a slow reader of hookrun's delays the rest. */
 	output_finish(&a->out, out_done, a);
 }
 
@@ -136,20 +176,23 @@ out_done(struct output *o, void *data)
 {
 	struct attempt *a = data;
 
-	int64_t grace = a->rt->cfg->kill_timeout_ms;
-
 	(void)o;
 	a->out_open = 0;
-	/* After a TERM, the rest of the group gets its grace too. */
-	if (!a->term_sent || (grace == 0 && !a->kill_sent) ||
-	    kill(-a->pid, 0) == -1) {
+	/*
+	 * Its process group still runs: the hook is not over. After a TERM
+	 * with no KILL to follow (kill_timeout = 0), hookrun stops waiting.
+	 */
+	if (group_gone(a) || (a->term_sent && !ev_is_active(&a->timer))) {
 		finish(a);
 		return;
 	}
-	ev_timer_set(&a->timer, a->kill_sent ? KILL_BOUND :
-	    (ev_tstamp)grace / 1000., 0.);
-	ev_timer_start(a->rt->loop, &a->timer);
+	if (!a->term_sent)
+		log_event(LOG_INFO, a->phase, a->hook->name, "hook_group", -1,
+		    -1, "exited, but its process group %d still runs: the hook "
+		    "is over once it is empty", (int)a->pid);
 	children_watch(&a->group, 0, group_cb, a);
+	a->regroup.repeat = GROUP_LOOK_FIRST;
+	ev_timer_again(a->rt->loop, &a->regroup);
 }
 
 static void
@@ -259,6 +302,8 @@ spawn_hook(struct attempt *a)
 	req.pdeathsig = SIGKILL;
 	/* A locked hook must not go on once hookrun, and its lock, are gone. */
 	req.guard = a->hook->lock != NULL;
+	if (a->hook->lock != NULL && a->hook->lock_argv == NULL)
+		req.guard_fd = a->lock.fd;
 	a->pid = spawn_process(&req, &e, &step);
 	env_free(envp);
 	if (a->pid == -1) {
@@ -320,6 +365,7 @@ finish(struct attempt *a)
 	struct runtime *rt = a->rt;
 
 	ev_timer_stop(rt->loop, &a->timer);
+	ev_timer_stop(rt->loop, &a->regroup);
 	children_unwatch(&a->child);
 	children_unwatch(&a->group);
 	if (a->waiting) {
@@ -334,6 +380,9 @@ finish(struct attempt *a)
 	/* Given up on: still running somewhere, it has not succeeded. */
 	if (a->pid != 0 && !a->exited)
 		a->status = a->timed_out ? 124 : 128 + SIGKILL;
+	/* Exited 0, but its group ran on past the timeout: no success. */
+	if (a->timed_out && a->status == 0)
+		a->status = 124;
 	if (a->lock_lost)
 		a->status = LOCK_STATUS_FAILED;
 	log_result(a);
@@ -363,9 +412,13 @@ lock_cb(struct lock *lk, enum lock_event ev, void *data)
 		report(a);
 		break;
 	case LOCK_LOST:
+		/*
+		 * Another replica may hold the lock already: no grace for a
+		 * hook that must not run without it. Its group is KILLed now.
+		 */
 		a->lock_lost = 1;
-		if (a->pid != 0 && !a->exited && !a->term_sent)
-			term(a);
+		if (a->pid != 0 && !a->kill_sent && !group_gone(a))
+			kill_now(a);
 		break;
 	case LOCK_TIMEOUT:
 		a->timed_out = 1;
@@ -395,6 +448,8 @@ attempt_start(struct attempt *a, struct runtime *rt, const struct hook *h,
 	a->started = mono_now();
 	ev_timer_init(&a->timer, timer_cb, 0., 0.);
 	a->timer.data = a;
+	ev_init(&a->regroup, regroup_cb);
+	a->regroup.data = a;
 	if (h->lock == NULL) {
 		spawn_hook(a);
 		return;

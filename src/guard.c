@@ -1,8 +1,10 @@
 /* guard.c: hookrun --hookrun-guard: runs a locked hook so that its whole process group dies with hookrun. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -18,7 +20,11 @@ extern char **environ;
  * hook's user, with GUARD_SIGNAL as its parent-death signal. Every signal
  * is blocked and taken with sigwaitinfo: TERM and KILL from hookrun reach
  * the hook through the group; the guard outlives a TERM to report how the
- * hook ended.
+ * hook ended. With -l FD it holds a lock file's descriptor too: should
+ * hookrun die, the lock then stays taken until the guard and the group
+ * go together, not from the moment hookrun does. The hook does not get it,
+ * nor may it take it from the guard: the guard is not dumpable, so that
+ * its /proc entries and ptrace are root's alone.
  */
 int
 guard_main(char **argv)
@@ -32,6 +38,11 @@ guard_main(char **argv)
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &launch);
+	prctl(PR_SET_DUMPABLE, 0);
+	if (argv[0] != NULL && strcmp(argv[0], "-l") == 0 && argv[1] != NULL) {
+		fcntl(atoi(argv[1]), F_SETFD, FD_CLOEXEC);
+		argv += 2;
+	}
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
 	/* An ignored CHLD would reap the hook unseen. */

@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -36,6 +37,7 @@ struct child {
 	const char		*path;		/* req's, or the guard's */
 	char *const		*argv;
 	int			 pdeathsig;
+	int			 keep_fd;	/* the guard's copy of the lock; -1 */
 	struct sigaction	 ign;
 	pid_t			 parent;
 	volatile int		 err;
@@ -119,6 +121,8 @@ child_main(void *arg)
 		child_fail(c, "dup2");
 	if (r->extra_from >= 0 && child_dup(r->extra_from, r->extra_to) == -1)
 		child_fail(c, "dup2");
+	if (c->keep_fd >= 0 && fcntl(c->keep_fd, F_SETFD, 0) == -1)
+		child_fail(c, "fcntl");
 	if (r->workdir != NULL && chdir(r->workdir) == -1)
 		child_fail(c, "chdir");
 	if (r->set_gid) {
@@ -144,22 +148,26 @@ child_main(void *arg)
 	return child_fail(c, "exec");
 }
 
-/* "/proc/self/exe --hookrun-guard PATH ARGV...": the guard's argv. */
+/* "/proc/self/exe --hookrun-guard [-l FD] PATH ARGV...": the guard's argv. */
 static char **
-guard_argv(const char *path, char *const *argv)
+guard_argv(const char *path, char *const *argv, const char *lockfd)
 {
 	char **v;
-	size_t n = 0, i;
+	size_t n = 0, i, k = 0;
 
 	while (argv[n] != NULL)
 		n++;
-	if ((v = calloc(n + 4, sizeof(*v))) == NULL)
+	if ((v = calloc(n + 6, sizeof(*v))) == NULL)
 		return NULL;
-	v[0] = "hookrun";
-	v[1] = GUARD_FLAG;
-	v[2] = (char *)path;
+	v[k++] = "hookrun";
+	v[k++] = GUARD_FLAG;
+	if (lockfd != NULL) {
+		v[k++] = "-l";
+		v[k++] = (char *)lockfd;
+	}
+	v[k++] = (char *)path;
 	for (i = 0; i < n; i++)
-		v[3 + i] = argv[i];
+		v[k++] = argv[i];
 	return v;
 }
 
@@ -196,6 +204,7 @@ spawn_req_init(struct spawn_req *req, const char *path, char *const *argv,
 	req->argv = argv;
 	req->envp = envp;
 	req->fd_in = req->fd_out = req->fd_err = req->extra_from = -1;
+	req->guard_fd = -1;
 	if (p == NULL)
 		return;
 	req->workdir = p->workdir;
@@ -214,7 +223,7 @@ pid_t
 spawn_process(const struct spawn_req *req, int *err, const char **step)
 {
 	struct child c;
-	char **gargv = NULL;
+	char **gargv = NULL, lockfd[16];
 	pid_t pid;
 	int saved;
 
@@ -225,12 +234,16 @@ spawn_process(const struct spawn_req *req, int *err, const char **step)
 	c.pdeathsig = req->pdeathsig;
 	if (req->guard && guard_ok < 0)
 		guard_ok = access("/proc/self/exe", X_OK) == 0;
-	if (req->guard && guard_ok &&
-	    (gargv = guard_argv(req->path, req->argv)) != NULL) {
+	c.keep_fd = -1;
+	if (req->guard_fd >= 0)
+		snprintf(lockfd, sizeof(lockfd), "%d", req->guard_fd);
+	if (req->guard && guard_ok && (gargv = guard_argv(req->path,
+	    req->argv, req->guard_fd >= 0 ? lockfd : NULL)) != NULL) {
 		/* hookrun itself, as the guard, runs path in its place */
 		c.path = "/proc/self/exe";
 		c.argv = gargv;
 		c.pdeathsig = GUARD_SIGNAL;
+		c.keep_fd = req->guard_fd;
 	}
 	c.ign.sa_handler = SIG_IGN;
 	if (c.pdeathsig && self == 0)

@@ -140,13 +140,13 @@ def test_a_line_with_a_nul_byte_is_reported_not_dropped_in_silence(hr):
 
 
 def test_a_background_writer_reaches_no_later_hook(hr):
-	"""The channel is read when the hook has exited, without waiting for a
-	child it left behind (one holds it for a minute, past the run's
-	bound), and closed: what that child writes later is lost, not handed
-	to the next hook's exports."""
+	"""The channel is read when the hook is over, without waiting for a
+	process it started that left its group (one holds it for a minute,
+	past the run's bound), and closed: what that process writes later is
+	lost, not handed to the next hook's exports."""
 	hr.config("""
 	    [pre_start:leaves]
-	    exec = sh -c 'echo EARLY=1 >> "$$HOOKRUN_ENV_FILE"; sleep 60 > /dev/null 2>&1 & (sleep 1; timeout 1 sh -c "echo LATE=1 >> \\$$HOOKRUN_ENV_FILE"; echo wrote > @D@/late) > /dev/null 2>&1 &'
+	    exec = sh -c 'echo EARLY=1 >> "$$HOOKRUN_ENV_FILE"; setsid sleep 60 > /dev/null 2>&1 & setsid sh -c "sleep 1; timeout 1 sh -c \\"echo LATE=1 >> \\\\$$HOOKRUN_ENV_FILE\\"; echo wrote > @D@/late" > /dev/null 2>&1 &'
 
 	    [pre_start:next]
 	    exec = sh -c 'n=0; while [ ! -e @D@/late ] && [ $$n -lt 100 ]; do sleep 0.05; n=$$((n + 1)); done'

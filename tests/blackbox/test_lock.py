@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from conftest import alive, wait_for
-from pid1util import python_app
+from conftest import alive, proc_stat, wait_for
+from pid1util import python_app, read_pid
 from lockutil import (count, hook_started, release_holder, replicas,
     start_holder, start_waiter, taken_over, work_hook)
 
@@ -479,3 +479,83 @@ def test_lock_command_that_left_its_group_is_killed_not_waited_for(hr):
 	assert r.rc == 124, r
 	assert not hr.exists("app"), r
 	assert not alive(int(hr.read("helper.pid"))), r
+
+
+def test_lost_lock_kills_the_hook_at_once_without_a_grace(hr):
+	# Another replica may hold the lock the moment it is lost: the hook,
+	# which ignores TERM, gets no kill_timeout (30 s) to go on with.
+	hr.script("bin/helper", """
+	    echo locked
+	    while [ ! -e @D@/hookpid ]; do sleep 0.02; done
+	    exit 5
+	    """)
+	hr.script("bin/hook", """
+	    trap '' TERM
+	    echo $$ > @D@/hookpid
+	    while :; do sleep 0.05; done
+	    """)
+	hr.config("""
+	    [hookrun]
+	    kill_timeout = 30s
+
+	    [pre_start:migrate]
+	    exec = @D@/bin/hook
+	    lock = exec:@D@/bin/helper
+	    """, hooks_dir=False)
+	run = hr.start("-c", hr.cfg, "--only", "pre_start")
+	assert wait_for(lambda: hr.exists("hookpid"), 10), run.err()
+	pid = int(hr.read("hookpid"))
+	assert wait_for(lambda: not alive(pid), 10), run.err()
+	r = run.wait()
+	assert r.rc == 69, r
+	assert "the lock is lost" in r.err, r
+	assert "sending KILL to process group" in r.err, r
+
+
+def fd_targets(pid):
+	"""What the open descriptors of pid name."""
+	out = []
+	for n in os.listdir("/proc/%d/fd" % pid):
+		try:
+			out.append(os.readlink("/proc/%d/fd/%s" % (pid, n)))
+		except OSError:
+			pass
+	return out
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="reads another user's /proc")
+def test_guard_holds_the_lock_file_too_and_keeps_it_from_the_hook(hr):
+	# Should hookrun die, its lock must not drop before the guard has
+	# killed the hook's group: the guard holds the lock's descriptor too.
+	# The hook (user nobody here) neither gets it nor can take it: the
+	# guard's /proc entries are root's.
+	os.makedirs(hr.path("locks"))
+	hr.config("""
+	    [pre_start:migrate]
+	    exec = sleep 30
+	    user = nobody
+	    lock = @D@/locks/migrate
+	    timeout = 60s
+
+	    [start]
+	    exec = true
+	    """)
+	run = hr.start("-c", hr.cfg)
+	# hookrun names the guard's pid; the hook is its child.
+	started = wait_for(lambda: re.search(r"migrate: started \(pid (\d+)",
+	    run.err()))
+	assert started, run.err()
+	guard = int(started.group(1))
+	kids = wait_for(lambda: open("/proc/%d/task/%d/children" % (guard,
+	    guard)).read().split())
+	assert kids, run.err()
+	hook = int(kids[0])
+	assert int(proc_stat(hook)[2]) == guard, "the guard leads the group"
+	lock = hr.path("locks", "migrate")
+	assert lock in fd_targets(guard), fd_targets(guard)
+	assert lock not in fd_targets(hook), fd_targets(hook)
+	assert os.stat("/proc/%d/fd" % guard).st_uid == 0
+	run.signal(signal.SIGKILL)
+	run.popen.wait(10)
+	assert wait_for(lambda: not alive(hook) and not alive(guard)), \
+	    (hook, guard)

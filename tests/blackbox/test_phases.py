@@ -591,3 +591,45 @@ def test_hook_background_child_left_behind_is_gone_when_hookrun_exits(hr):
 	    "< /dev/null & echo $! > @D@/left.pid'")
 	pid = int(hr.read("left.pid"))
 	assert wait_for(lambda: not alive(pid), 2), "pid %d outlived hookrun" % pid
+
+
+def test_hook_is_over_only_once_its_process_group_is_empty(hr):
+	# The hook's process exits at once; a child it left in its group
+	# works on for a second. The next hook starts only after that.
+	hr.config("""
+	    [pre_start:leaves]
+	    exec = sh -c '(sleep 1; touch @D@/bg-done) & exit 0'
+
+	    [pre_start:next]
+	    exec = sh -c 'test -e @D@/bg-done && touch @D@/in-order'
+
+	    [start]
+	    exec = true
+	    """)
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 0, r
+	assert hr.exists("in-order"), r
+	assert "leaves: exited, but its process group" in r.err, r
+	assert "leaves: succeeded" in r.err, r
+
+
+def test_group_left_running_past_the_timeout_fails_the_hook(hr):
+	# Exiting 0 is not success while the group goes on: at the timeout it
+	# gets TERM, and the hook has failed (124).
+	hr.config("""
+	    [hookrun]
+	    hooks_dir = @D@/hooks.d
+	    kill_timeout = 1s
+
+	    [pre_start:leaves]
+	    exec = sh -c 'sleep 30 & echo $$! > @D@/bg.pid; exit 0'
+	    timeout = 1s
+
+	    [start]
+	    exec = touch @D@/app
+	    """)
+	r = hr.run("-c", hr.cfg)
+	assert r.rc == 124, r
+	assert "succeeded" not in r.err, r
+	assert not hr.exists("app"), r
+	assert not alive(int(hr.read("bg.pid"))), r
