@@ -18,6 +18,8 @@ struct child_watch {
 	void			*data;
 	unsigned		 round;		/* the last reaping round it was called in */
 	int			 active;
+	int			 stops;		/* set after watching: cb gets stops and
+						   continues too, and the watch stays */
 };
 
 /*

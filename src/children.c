@@ -27,6 +27,7 @@ children_watch(struct child_watch *w, pid_t pid, child_fn cb, void *data)
 	w->cb = cb;
 	w->data = data;
 	w->round = rounds;
+	w->stops = 0;
 	w->active = 1;
 	w->next = watches;
 	watches = w;
@@ -59,6 +60,12 @@ dispatch(pid_t pid, int wstatus)
 			break;
 	if (w == NULL)
 		return 0;	/* an orphan, or a process given up on */
+	if (WIFSTOPPED(wstatus) || WIFCONTINUED(wstatus)) {
+		if (!w->stops)
+			return 0;
+		w->cb(w, wstatus);
+		return 1;
+	}
 	children_unwatch(w);
 	w->cb(w, wstatus);
 	return 1;
@@ -102,8 +109,10 @@ children_reap(void)
 	 * A callback may start a process that has exited by the time it
 	 * returns (a hook that does nothing): the same loop reaps it.
 	 */
-	while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0) {
-		n++;
+	while ((pid = waitpid(-1, &wstatus, WNOHANG | WUNTRACED |
+	    WCONTINUED)) > 0) {
+		if (!WIFSTOPPED(wstatus) && !WIFCONTINUED(wstatus))
+			n++;
 		called += dispatch(pid, wstatus);
 	}
 	remain = !(pid == -1 && errno == ECHILD);

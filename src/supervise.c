@@ -10,6 +10,7 @@
 #include "app.h"
 #include "children.h"
 #include "health.h"
+#include "jobctl.h"
 #include "log.h"
 #include "memory.h"
 #include "notify.h"
@@ -160,7 +161,11 @@ app_exit_cb(struct child_watch *w, int wstatus)
 	struct supervisor *sv = w->data;
 	int st = children_exit_status(wstatus);
 
-	/* Take the terminal back, if the app had it (TTOU is ignored). */
+	if (WIFSTOPPED(wstatus) || WIFCONTINUED(wstatus)) {
+		jobctl_app_stopped(sv->pid, wstatus, sv->foreground);
+		return;
+	}
+	/* Take the terminal back, if the app had it (TTOU is blocked). */
 	if (sv->foreground)
 		tcsetpgrp(STDIN_FILENO, getpgrp());
 	ready_stop(&sv->ready);
@@ -222,6 +227,7 @@ app_start(struct supervisor *sv)
 	status_state(STATUS_START);
 	status_health(STATUS_HEALTH_NONE);
 	children_watch(&sv->child, sv->pid, app_exit_cb, sv);
+	sv->child.stops = 1;
 	log_event(LOG_INFO, "start", NULL, "app_start", -1, -1,
 	    "app started (pid %d)", (int)sv->pid);
 	notify_app_alive(1);
