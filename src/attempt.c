@@ -1,7 +1,6 @@
 /* attempt.c: one attempt of a hook: its lock, its process and output, its timeout, TERM and KILL to its group. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,12 +8,11 @@
 #include <unistd.h>
 
 #include "attempt.h"
-#include "env.h"
 #include "exports.h"
+#include "hookproc.h"
 #include "log.h"
 #include "notify.h"
 #include "parse.h"
-#include "path.h"
 #include "spawn.h"
 
 /* How long a KILLed hook may take to be gone before hookrun gives up on it. */
@@ -196,16 +194,6 @@ out_done(struct output *o, void *data)
 }
 
 static void
-spawn_failed(struct attempt *a, const char *step, int err)
-{
-	log_event(LOG_ERR, a->phase, a->hook->name, "hook_exec", -1, -1,
-	    "%s %s: %s", step, strcmp(step, "chdir") == 0 ?
-	    a->hook->proc.workdir : a->hook->proc.argv[0], strerror(err));
-	a->status = spawn_exit_status(step, err);
-	finish(a);
-}
-
-static void
 wait_end(struct attempt *a, int status)
 {
 	a->waiting = 0;
@@ -243,84 +231,28 @@ static void
 spawn_hook(struct attempt *a)
 {
 	struct runtime *rt = a->rt;
-	const struct proc *p = &a->hook->proc;
-	char err[512], path[PATH_MAX], **envp;
-	const char *step = "exec", *exec = path;
-	struct spawn_req req;
-	int fds[2], e;
+	const struct hook *h = a->hook;
 
 	a->started = mono_now();
-	if (a->hook->wait != NULL) {
+	if (h->wait != NULL) {
 		wait_start(a);
 		return;
 	}
-	if (exports_open(&a->exp, p) == -1) {
-		e = errno;
-		log_event(LOG_ERR, a->phase, a->hook->name, "hook_exec", -1, -1,
-		    "HOOKRUN_ENV_FILE: pipe: %s", strerror(e));
-		a->status = spawn_exit_status("pipe", e);
-		finish(a);
-		return;
-	}
-	if ((envp = env_hook(rt, a->hook, a->number, a->exp.path, err,
-	    sizeof(err))) == NULL) {
-		log_event(LOG_ERR, a->phase, a->hook->name, "hook_exec", -1,
-		    -1, "%s", err);
-		a->status = 126;
-		finish(a);
-		return;
-	}
-	/* The guard of a locked hook cannot tell a failed exec: checked here. */
-	if (a->hook->lock != NULL && p->path == NULL)
-		e = path_resolve_at(p->workdir, p->argv[0], path, sizeof(path));
-	else
-		e = path_exec(p->path, p->workdir, p->argv[0], path,
-		    sizeof(path), &exec);
-	if (e != 0) {
-		env_free(envp);
-		spawn_failed(a, "exec", e);
-		return;
-	}
-	if (output_open(&a->out, a->phase, a->hook->name, fds) == -1) {
-		e = errno;
-		env_free(envp);
-		spawn_failed(a, "pipe", e);
-		return;
-	}
-	a->out_open = 1;
-
-	/* systemd's start or stop timeout must not cut a hook short. */
-	notify_wait(a->hook->timeout_ms > 0 && rt->cfg->kill_timeout_ms > 0 ?
-	    a->hook->timeout_ms + rt->cfg->kill_timeout_ms : 0);
-	notify_send("STATUS=%s: %s (attempt %ld)", a->phase, a->hook->name,
-	    a->number);
-
-	spawn_req_init(&req, exec, p->argv, envp, p);
-	req.fd_out = fds[0];
-	req.fd_err = fds[1];
-	req.extra_from = req.extra_to = a->exp.wfd;
-	req.pdeathsig = SIGKILL;
-	/* A locked hook must not go on once hookrun, and its lock, are gone. */
-	req.guard = a->hook->lock != NULL;
-	if (a->hook->lock != NULL && a->hook->lock_argv == NULL)
-		req.guard_fd = a->lock.fd;
-	a->pid = spawn_process(&req, &e, &step);
-	env_free(envp);
+	a->pid = hookproc_spawn(rt, h, a->phase, a->number,
+	    h->lock != NULL && h->lock_argv == NULL ? a->lock.fd : -1, &a->exp,
+	    &a->out, &a->out_open, &a->status);
 	if (a->pid == -1) {
 		a->pid = 0;
-		spawn_failed(a, step, e);
+		finish(a);
 		return;
 	}
-	log_event(LOG_INFO, a->phase, a->hook->name, "hook_start", -1, -1,
-	    "started (pid %d, attempt %ld)", (int)a->pid, a->number);
 	children_watch(&a->child, a->pid, child_cb, a);
 	output_start(rt->loop, &a->out);
 	exports_start(rt->loop, &a->exp);
-	if (a->hook->timeout_ms > 0) {
+	if (h->timeout_ms > 0) {
 		/* From now, not from the loop's last wake-up. */
 		ev_now_update(rt->loop);
-		ev_timer_set(&a->timer, (ev_tstamp)a->hook->timeout_ms / 1000.,
-		    0.);
+		ev_timer_set(&a->timer, (ev_tstamp)h->timeout_ms / 1000., 0.);
 		ev_timer_start(rt->loop, &a->timer);
 	}
 }
