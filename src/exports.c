@@ -6,18 +6,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "env.h"
 #include "exports.h"
 #include "log.h"
+#include "pipe.h"
 #include "parse.h"
 #include "trust.h"
 
 #define READ_CHUNK	8192
 
-static int	 nowait = 1;	/* preadv2 takes RWF_NOWAIT on a pipe */
 
 int
 exports_open(struct exports *x, const struct proc *p)
@@ -75,30 +74,6 @@ keep(struct exports *x, const char *p, size_t n)
 }
 
 /*
- * One read that never waits, though the pipe is left blocking (no fcntl
- * per attempt): RWF_NOWAIT, or, where the kernel refuses it, O_NONBLOCK.
- */
-static ssize_t
-read_nowait(struct exports *x, char *p, size_t len)
-{
-	struct iovec v = { p, len };
-	ssize_t n;
-
-	if (nowait) {
-		n = preadv2(x->rfd, &v, 1, -1, RWF_NOWAIT);
-		if (n >= 0 || (errno != EOPNOTSUPP && errno != EINVAL &&
-		    errno != ENOSYS))
-			return n;
-		nowait = 0;
-	}
-	if (!x->nonblock) {
-		fcntl(x->rfd, F_SETFL, O_NONBLOCK);
-		x->nonblock = 1;
-	}
-	return read(x->rfd, p, len);
-}
-
-/*
  * Reads what is in the pipe now, without waiting: the hook never blocks on
  * a full pipe, whatever it writes. 1 at EOF or on an error (hookrun keeps
  * a write end itself until the attempt is over: the hook's exit is no
@@ -111,7 +86,7 @@ drain(struct exports *x)
 	ssize_t n;
 
 	for (;;) {
-		if ((n = read_nowait(x, chunk, sizeof(chunk))) > 0)
+		if ((n = pipe_read_nowait(x->rfd, &x->nonblock, chunk, sizeof(chunk))) > 0)
 			keep(x, chunk, (size_t)n);
 		else if (n == 0)
 			return 1;

@@ -8,10 +8,10 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "output.h"
+#include "pipe.h"
 
 /* One pipe's worth read: lines longer than this are cut, never lost. */
 #define OUTPUT_BUF	(64 * 1024)
@@ -27,7 +27,6 @@
 static char	*cache[OUTPUT_CACHE];
 static int	 ncache;
 static int	 merged = -1;	/* stdout and stderr are one file; -1: unknown */
-static int	 nowait = 1;	/* preadv2 takes RWF_NOWAIT on a pipe */
 
 static void	 stream_read(struct output_stream *);
 
@@ -179,30 +178,6 @@ stream_close(struct output_stream *s)
 	s->eof = 1;
 }
 
-/*
- * One read that never waits, though the pipe is left blocking (no fcntl per
- * hook): RWF_NOWAIT, or, where the kernel refuses it, O_NONBLOCK after all.
- */
-static ssize_t
-read_nowait(struct output_stream *s, char *p, size_t len)
-{
-	struct iovec v = { p, len };
-	ssize_t n;
-
-	if (nowait) {
-		n = preadv2(s->fd, &v, 1, -1, RWF_NOWAIT);
-		if (n >= 0 || (errno != EOPNOTSUPP && errno != EINVAL &&
-		    errno != ENOSYS))
-			return n;
-		nowait = 0;
-	}
-	if (!s->nonblock) {
-		fcntl(s->fd, F_SETFL, O_NONBLOCK);
-		s->nonblock = 1;
-	}
-	return read(s->fd, p, len);
-}
-
 static void
 stream_close_wfd(struct output_stream *s)
 {
@@ -257,7 +232,8 @@ stream_read(struct output_stream *s)
 			if (want > s->left)
 				want = s->left;
 		}
-		n = read_nowait(s, s->buf + s->len, want);
+		n = pipe_read_nowait(s->fd, &s->nonblock, s->buf + s->len,
+		    want);
 		if (n > 0) {
 			s->len += (size_t)n;
 			if (s->out->finishing)
