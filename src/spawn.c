@@ -118,7 +118,16 @@ child_main(void *arg)
 		if (ignored[sig] || launch_ignored[sig])
 			sigaction(sig, launch_ignored[sig] ? &c->ign : &c->dfl,
 			    NULL);
-	if (setpgid(0, 0) == -1)
+	/*
+	 * A process of another user that is not handed the terminal gets a
+	 * session of its own: in hookrun's, the terminal hookrun runs on is
+	 * its controlling one, and TIOCSTI would type commands into root's
+	 * shell. Its process group is still its pid.
+	 */
+	if (r->set_uid && !r->foreground) {
+		if (setsid() == -1)
+			child_fail(c, "setsid");
+	} else if (setpgid(0, 0) == -1)
 		child_fail(c, "setpgid");
 	if (r->foreground && tcsetpgrp(STDIN_FILENO, getpid()) == -1 &&
 	    errno != ENOTTY)
