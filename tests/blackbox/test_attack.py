@@ -86,3 +86,58 @@ def test_user_process_cannot_push_input_into_the_terminal_of_root(hr, shared,
 	assert result is not None, (r, out)
 	assert b"PWNED" not in typed, (typed, result, out)
 	assert "injected" not in result, result
+
+
+# --- hookrun --status --------------------------------------------------------------------------------------
+
+FORGED = ("hookrun_status=1\npid=1\npidns=0\nstate=running\nhook=\n"
+    "app_pid=1\nready=yes\nhealth=healthy\nrestarts=0\nsince=0\n"
+    "exit_status=\n")
+
+
+def test_status_believes_no_file_another_user_planted(hr, shared):
+	"""status_file in a directory others can write (hookrun itself
+	refuses to keep it there): what uid 4242 plants under its name, a
+	FIFO or a forged "running and healthy", must neither hang root's
+	--status nor pass for hookrun's state."""
+	config(hr, shared, """
+	    [hookrun]
+	    status_file = @S@/status
+
+	    [start]
+	    exec = true
+	    """)
+	refused = "hookrun: status_file %s: refused: " % shared.path("status")
+	shared.attacker("mkfifo @S@/status")
+	r = hr.run("-c", hr.cfg, "--status", timeout=10)
+	assert r.rc == 2, r
+	assert refused + "%s: writable by group or others" % shared.dir in \
+	    r.err, r
+	# Nor when told to read it all the same.
+	r = hr.run("-c", hr.cfg, "--status", timeout=10,
+	    env={"HOOKRUN_STRICT_PERMISSIONS": "no"})
+	assert r.rc == 2, r
+	assert refused + "%s: not a regular file" % shared.path("status") in \
+	    r.err, r
+
+	shared.attacker("rm @S@/status; printf '%s' > @S@/status" % FORGED)
+	r = hr.run("-c", hr.cfg, "--status")
+	assert r.rc == 2 and "running" not in r.out, r
+	assert refused + "%s: writable by group or others" % shared.dir in \
+	    r.err, r
+
+	# Its own directory, made first where anyone may make one.
+	shared.attacker("mkdir -m 755 @S@/run; printf '%s' > @S@/run/status" %
+	    FORGED)
+	config(hr, shared, """
+	    [hookrun]
+	    status_file = @S@/run/status
+
+	    [start]
+	    exec = true
+	    """)
+	r = hr.run("-c", hr.cfg, "--status", "--json")
+	assert r.rc == 2 and '"running":false' in r.out, r
+	assert "refused: %s: owned by uid 4242, in a directory others can " \
+	    "write" % shared.path("run") in r.err, r
+
