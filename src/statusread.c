@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "status.h"
 #include "trust.h"
 
@@ -174,22 +175,6 @@ writer_gone(const struct status_info *si)
 }
 
 static void
-json_str(FILE *out, const char *s)
-{
-	const unsigned char *p;
-
-	fputc('"', out);
-	for (p = (const unsigned char *)s; *p != '\0'; p++)
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	fputc('"', out);
-}
-
-static void
 show_json(FILE *out, const struct status_info *si, const char *since,
     int gone, int code)
 {
@@ -197,7 +182,7 @@ show_json(FILE *out, const struct status_info *si, const char *since,
 	    gone ? "gone" : status_state_name(si->state),
 	    gone || si->state == STATUS_EXITED ? "false" : "true");
 	if (si->hook[0] != '\0')
-		json_str(out, si->hook);
+		json_fputs(out, si->hook);
 	else
 		fputs("null", out);
 	fprintf(out, ",\"pid\":%ld,\"app_pid\":", si->pid);

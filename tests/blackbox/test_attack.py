@@ -1,6 +1,7 @@
 # test_attack.py: hookrun as root against hostile user = hooks, apps, peers and local users (uid 4242): what an attack review found, one test per finding.
 
 import fcntl
+import json
 import os
 import select
 import subprocess
@@ -8,6 +9,7 @@ import termios
 
 import pytest
 
+from conftest import HOOKRUN, wait_for
 from secutil import needs_root, shared  # noqa: F401
 
 pytestmark = needs_root
@@ -141,3 +143,37 @@ def test_status_believes_no_file_another_user_planted(hr, shared):
 	assert "refused: %s: owned by uid 4242, in a directory others can " \
 	    "write" % shared.path("run") in r.err, r
 
+
+def test_status_json_is_valid_whatever_bytes_a_hook_name_holds(hr):
+	"""A hooks_dir file may be named with any bytes: --status --json must
+	still print JSON (the bytes that are not UTF-8 as U+FFFD)."""
+	name = b"\xff\x01wait"
+	d = os.path.join(hr.hooks_dir, "pre_start").encode()
+	os.makedirs(d, exist_ok=True)
+	with open(os.path.join(d, name), "w") as f:
+		f.write("#!/bin/sh\nwhile ! test -e %s; do sleep 0.02; done\n" %
+		    hr.path("go"))
+	os.chmod(os.path.join(d, name), 0o755)
+	hr.config("""
+	    [hookrun]
+	    hooks_dir = @D@/hooks.d
+	    status_file = @D@/run/status
+
+	    [start]
+	    exec = true
+	    """)
+	run = hr.start("-c", hr.cfg)
+	got = []
+
+	def running():
+		p = subprocess.run([HOOKRUN, "-c", hr.cfg, "--status", "--json"],
+		    stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
+		got[:] = [p.stdout]
+		return b"pre_start:" in p.stdout
+	try:
+		assert wait_for(running, 15), (got, run.err())
+	finally:
+		open(hr.path("go"), "w").close()
+	assert run.wait().rc == 0
+	o = json.loads(got[0])
+	assert o["hook"] == "pre_start:\ufffd\x01wait", o
