@@ -140,8 +140,6 @@ child_main(void *arg)
 		child_fail(c, "dup2");
 	if (r->extra_from >= 0 && child_dup(r->extra_from, r->extra_to) == -1)
 		child_fail(c, "dup2");
-	if (r->workdir != NULL && chdir(r->workdir) == -1)
-		child_fail(c, "chdir");
 	if (r->set_gid) {
 		if (r->ngroups > 0 ? setgroups(r->ngroups, r->groups) == -1 :
 		    setgroups(1, &r->gid) == -1)
@@ -151,6 +149,10 @@ child_main(void *arg)
 	}
 	if (r->set_uid && setuid(r->uid) == -1)
 		child_fail(c, "setuid");
+	/* As the user, as systemd's WorkingDirectory=: root's search rights
+	 * must not take it where it could not go itself. */
+	if (r->workdir != NULL && chdir(r->workdir) == -1)
+		child_fail(c, "chdir");
 	/* After the user switch, which clears the parent-death signal. */
 	if (c->pdeathsig) {
 		if (prctl(PR_SET_PDEATHSIG, c->pdeathsig) == -1)

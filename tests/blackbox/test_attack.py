@@ -3,6 +3,7 @@
 import fcntl
 import json
 import os
+import pwd
 import select
 import subprocess
 import termios
@@ -177,3 +178,31 @@ def test_status_json_is_valid_whatever_bytes_a_hook_name_holds(hr):
 	assert run.wait().rc == 0
 	o = json.loads(got[0])
 	assert o["hook"] == "pre_start:\ufffd\x01wait", o
+
+
+# --- workdir ----------------------------------------------------------------------------------------------
+
+def test_user_hook_enters_its_workdir_as_its_user(hr, shared):
+	"""A user = nobody hook whose workdir passes through a directory its
+	user owns (its release directory, say): nobody points it at a
+	directory under one closed to it (a home directory of mode 0700), and
+	must not get in there just because root went in for it."""
+	shared.mkdir("closed", 0o700)
+	shared.mkdir("closed/docs", 0o755)
+	shared.write("closed/docs/notes", "bob's notes\n", mode=0o644)
+	nobody = pwd.getpwnam("nobody").pw_uid
+	shared.mkdir("app", 0o755, uid=nobody)
+	subprocess.run(["setpriv", "--reuid=%d" % nobody, "--regid=%d" % nobody,
+	    "--clear-groups", "ln", "-s", shared.path("closed/docs"),
+	    shared.path("app/current")], check=True)
+	config(hr, shared, """
+	    [pre_start:peek]
+	    exec = sh -c 'cat notes > @S@/stolen'
+	    user = nobody
+	    workdir = @S@/app/current
+	    """, hooks_dir=False)
+	r = hr.run("-c", hr.cfg, "--only", "pre_start")
+	assert shared.read("stolen") in (None, ""), (shared.read("stolen"), r)
+	assert r.rc == 126, r
+	assert "chdir %s: Permission denied" % shared.path("app/current") in \
+	    r.err, r
