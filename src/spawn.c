@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "guard.h"
@@ -85,6 +86,27 @@ child_dup(int from, int to)
 	return dup2(from, to);
 }
 
+/*
+ * Closes every descriptor past 2 but keep (-1: none). One at a time, up to
+ * the limit, where close_range(2) is older than the kernel (5.9).
+ */
+static void
+child_close_from3(int keep)
+{
+	struct rlimit rl;
+	long fd, max = 65536;
+
+	if (keep < 3 ? close_range(3, ~0U, 0) == 0 :
+	    (keep == 3 || close_range(3, (unsigned)keep - 1, 0) == 0) &&
+	    close_range((unsigned)keep + 1, ~0U, 0) == 0)
+		return;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)max)
+		max = (long)rl.rlim_cur;
+	for (fd = 3; fd < max; fd++)
+		if (fd != keep)
+			close((int)fd);
+}
+
 /* Writes the decimal pid after "LISTEN_PID=" in place. */
 static void
 child_listen_pid(char *s, pid_t pid)
@@ -140,6 +162,8 @@ child_main(void *arg)
 		child_fail(c, "dup2");
 	if (r->extra_from >= 0 && child_dup(r->extra_from, r->extra_to) == -1)
 		child_fail(c, "dup2");
+	if (!r->launcher_fds)
+		child_close_from3(r->extra_from >= 0 ? r->extra_to : -1);
 	if (r->set_gid) {
 		if (r->ngroups > 0 ? setgroups(r->ngroups, r->groups) == -1 :
 		    setgroups(1, &r->gid) == -1)
@@ -219,6 +243,7 @@ spawn_req_init(struct spawn_req *req, const char *path, char *const *argv,
 	req->argv = argv;
 	req->envp = envp;
 	req->fd_in = req->fd_out = req->fd_err = req->extra_from = -1;
+	req->launcher_fds = p == NULL || p->user == NULL;
 	if (p == NULL)
 		return;
 	req->workdir = p->workdir;

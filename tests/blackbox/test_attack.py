@@ -206,3 +206,53 @@ def test_user_hook_enters_its_workdir_as_its_user(hr, shared):
 	assert r.rc == 126, r
 	assert "chdir %s: Permission denied" % shared.path("app/current") in \
 	    r.err, r
+
+
+# --- descriptors the launcher passed -------------------------------------------------------------------------
+
+# Writes through every descriptor it has past 2 (none reopened: the
+# permissions were checked when they were opened, by root), and lists them.
+SCRIBBLE = r"""
+import os, sys
+fds = sorted(int(f) for f in os.listdir("/proc/self/fd"))
+for fd in fds:
+	if fd > 2:
+		try:
+			os.write(fd, b"PWNED\n")
+		except OSError:
+			pass
+open(sys.argv[1], "w").write("\n".join(map(str, fds)) + "\n")
+"""
+
+
+def test_launcher_descriptors_reach_no_user_hook(hr, shared):
+	"""What the launcher hands hookrun (a socket-activated port 443, a log
+	that only root may write) is for root's hooks and the app: a user =
+	nobody hook must not get it and write through it, as systemd gives
+	ExecStartPre= none of a service's sockets."""
+	log = shared.write("root.log", "root's log\n", mode=0o600)
+	shared.write("scribble.py", SCRIBBLE, mode=0o644)
+	config(hr, shared, """
+	    [pre_start:evil]
+	    exec = /usr/bin/python3 @S@/scribble.py @S@/evil.fds
+	    user = nobody
+
+	    [pre_start:root]
+	    exec = sh -c 'ls /proc/self/fd > @S@/root.fds'
+
+	    [start]
+	    exec = sh -c 'ls /proc/self/fd > @S@/app.fds'
+	    """, hooks_dir=False)
+	fd = os.open(log, os.O_WRONLY | os.O_APPEND)
+	try:
+		r = hr.run("-c", hr.cfg, pass_fds=(fd,))
+	finally:
+		os.close(fd)
+	assert r.rc == 0, r
+	with open(log) as f:
+		assert f.read() == "root's log\n", r
+	assert str(fd) not in shared.read("evil.fds").split(), \
+	    shared.read("evil.fds")
+	# Root's hooks and the app get it, as before.
+	assert str(fd) in shared.read("root.fds").split(), shared.read("root.fds")
+	assert str(fd) in shared.read("app.fds").split(), shared.read("app.fds")
