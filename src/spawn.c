@@ -87,8 +87,8 @@ child_dup(int from, int to)
 }
 
 /*
- * Closes every descriptor past 2 but keep (-1: none). One at a time, up to
- * the limit, where close_range(2) is older than the kernel (5.9).
+ * Closes every descriptor past 2 but keep (-1: none); one at a time, up to
+ * the limit, on a kernel older than close_range(2) (5.9).
  */
 static void
 child_close_from3(int keep)
