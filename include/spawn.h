@@ -23,6 +23,8 @@ struct spawn_req {
 	int		  fd_err;	/* dup'd to 2 when >= 0 */
 	int		  extra_from;	/* dup'd to extra_to when >= 0 */
 	int		  extra_to;
+	int		  launcher_fds;	/* keeps the launcher's descriptors past 2;
+					   0: closes them, but extra_to */
 	int		  pdeathsig;	/* signal on hookrun's death; 0: none */
 	int		  guard;	/* run under guard.c: the whole group dies
 					   with hookrun, not just this process */
@@ -37,6 +39,8 @@ struct spawn_req {
 /*
  * A request to run path with argv and envp, as p's user, in p's workdir (p
  * NULL: hookrun's), with the launcher's descriptors: no redirections yet.
+ * A process of p's user (user =) gets none past 2 unless launcher_fds is
+ * set again: they were opened by, and for, root and the app.
  */
 void	 spawn_req_init(struct spawn_req *req, const char *path,
 	    char *const *argv, char *const *envp, const struct proc *p);

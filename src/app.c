@@ -69,6 +69,7 @@ app_spawn(struct runtime *rt, int ready_fd, int *foreground, int *status)
 	spawn_req_init(&req, exec, p->argv, envp, p);
 	req.extra_from = ready_fd;
 	req.extra_to = rt->cfg->app.ready_fd;
+	req.launcher_fds = 1;	/* socket activation's are the app's */
 	req.listen_pid = env_find(envp, "LISTEN_PID=");
 	req.foreground = *foreground = isatty(STDIN_FILENO) &&
 	    tcgetpgrp(STDIN_FILENO) == getpgrp();

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -79,6 +80,37 @@ child_dup(int from, int to)
 	return dup2(from, to);
 }
 
+/*
+ * Closes every descriptor past 2 but keep1 and keep2 (-1: none); one at a
+ * time, up to the limit, on a kernel older than close_range(2) (5.9).
+ */
+static void
+child_close_from3(int keep1, int keep2)
+{
+	struct rlimit rl;
+	long fd, max = 65536;
+	int keep[2], i, from = 3, ok = 1;
+
+	keep[0] = keep1 < keep2 ? keep1 : keep2;
+	keep[1] = keep1 < keep2 ? keep2 : keep1;
+	/* The ranges around what is kept, lowest first. */
+	for (i = 0; i < 2 && ok; i++) {
+		if (keep[i] < from)
+			continue;
+		if (keep[i] > from)
+			ok = close_range((unsigned)from, (unsigned)keep[i] - 1,
+			    0) == 0;
+		from = keep[i] + 1;
+	}
+	if (ok && close_range((unsigned)from, ~0U, 0) == 0)
+		return;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)max)
+		max = (long)rl.rlim_cur;
+	for (fd = 3; fd < max; fd++)
+		if (fd != keep1 && fd != keep2)
+			close((int)fd);
+}
+
 /* Writes the decimal pid after "LISTEN_PID=" in place. */
 static void
 child_listen_pid(char *s, pid_t pid)
@@ -108,7 +140,16 @@ child_main(void *arg)
 	 */
 	if (chld_ignored)
 		sigaction(SIGCHLD, &c->ign, NULL);
-	if (setpgid(0, 0) == -1)
+	/*
+	 * A process of another user that is not handed the terminal gets a
+	 * session of its own: in hookrun's, the terminal hookrun runs on is
+	 * its controlling one, and TIOCSTI would type commands into root's
+	 * shell. Its process group is still its pid.
+	 */
+	if (r->set_uid && !r->foreground) {
+		if (setsid() == -1)
+			child_fail(c, "setsid");
+	} else if (setpgid(0, 0) == -1)
 		child_fail(c, "setpgid");
 	if (r->foreground && tcsetpgrp(STDIN_FILENO, getpid()) == -1 &&
 	    errno != ENOTTY)
@@ -123,8 +164,9 @@ child_main(void *arg)
 		child_fail(c, "dup2");
 	if (c->keep_fd >= 0 && fcntl(c->keep_fd, F_SETFD, 0) == -1)
 		child_fail(c, "fcntl");
-	if (r->workdir != NULL && chdir(r->workdir) == -1)
-		child_fail(c, "chdir");
+	if (!r->launcher_fds)
+		child_close_from3(r->extra_from >= 0 ? r->extra_to : -1,
+		    c->keep_fd);
 	if (r->set_gid) {
 		if (r->ngroups > 0 ? setgroups(r->ngroups, r->groups) == -1 :
 		    setgroups(1, &r->gid) == -1)
@@ -134,6 +176,10 @@ child_main(void *arg)
 	}
 	if (r->set_uid && setuid(r->uid) == -1)
 		child_fail(c, "setuid");
+	/* As the user, as systemd's WorkingDirectory=: root's search rights
+	 * must not take it where it could not go itself. */
+	if (r->workdir != NULL && chdir(r->workdir) == -1)
+		child_fail(c, "chdir");
 	/* After the user switch, which clears the parent-death signal. */
 	if (c->pdeathsig) {
 		if (prctl(PR_SET_PDEATHSIG, c->pdeathsig) == -1)
@@ -205,6 +251,7 @@ spawn_req_init(struct spawn_req *req, const char *path, char *const *argv,
 	req->envp = envp;
 	req->fd_in = req->fd_out = req->fd_err = req->extra_from = -1;
 	req->guard_fd = -1;
+	req->launcher_fds = p == NULL || p->user == NULL;
 	if (p == NULL)
 		return;
 	req->workdir = p->workdir;

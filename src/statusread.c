@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "json.h"
 #include "status.h"
+#include "trust.h"
 
 #define STATUS_FILE_MAX	4096
 
@@ -224,20 +226,136 @@ show_text(FILE *out, const struct status_info *si, const char *since,
 	fprintf(out, ", since %s\n", since);
 }
 
+#define OTHERS_WRITE(st)	(((st)->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+#define REFUSED			(-2)
+
+/*
+ * Directory fd, reached as at (from a directory others can write, when
+ * shared): 1 when others can write it too, 0 when not, REFUSED.
+ */
+static int
+dir_ok(int fd, const char *at, int shared, int last, char *why, size_t len)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == -1) {
+		snprintf(why, len, "%s: %s", at, strerror(errno));
+		return -1;
+	}
+	if (shared && !trust_owner_ok(&st))
+		snprintf(why, len, "%s: owned by uid %lu, in a directory others "
+		    "can write", at, (unsigned long)st.st_uid);
+	else if (OTHERS_WRITE(&st) && (last || !(st.st_mode & S_ISVTX)))
+		snprintf(why, len, "%s: writable by group or others%s", at,
+		    last ? "" : " and not sticky");
+	else
+		return OTHERS_WRITE(&st);
+	return REFUSED;
+}
+
+/* The regular file open as fd in directory dfd, or REFUSED. */
+static int
+file_ok(int fd, int dfd, const char *path, int check, char *why, size_t len)
+{
+	struct stat st, dst;
+
+	if (fstat(fd, &st) == -1 || fstat(dfd, &dst) == -1) {
+		snprintf(why, len, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode))
+		snprintf(why, len, "%s: not a regular file", path);
+	else if (check && OTHERS_WRITE(&st))
+		snprintf(why, len, "%s: writable by group or others", path);
+	else if (check && !trust_owner_ok(&st) && st.st_uid != dst.st_uid)
+		snprintf(why, len, "%s: owned by uid %lu, neither root, you nor "
+		    "the owner of its directory", path,
+		    (unsigned long)st.st_uid);
+	else
+		return 0;
+	return REFUSED;
+}
+
+/*
+ * Opens path as status.c keeps it: walked from / without following a
+ * link; each directory closed to others, or sticky (then only root's or
+ * this user's entries are taken from it: anyone may add one); the file's
+ * own directory closed to others; the file a regular one no other user can
+ * write, owned by root, this user or its directory's owner (whom root gave
+ * the directory). Whatever another user plants there, a FIFO or a forged
+ * state, is REFUSED, and nothing blocks. -1: an error. Both say why.
+ */
+static int
+open_status(const char *path, char *why, size_t len)
+{
+	char at[PATH_MAX], *c, *next, *save = NULL;
+	int fd, nfd, r, shared = 0, check = trust_strict_option();
+
+	if (path[0] != '/' || strlen(path) >= sizeof(at)) {
+		snprintf(why, len, "%s: not an absolute path", path);
+		return REFUSED;
+	}
+	memcpy(at, path, strlen(path) + 1);
+	if ((fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		snprintf(why, len, "/: %s", strerror(errno));
+		return -1;
+	}
+	/* at is cut after each component in turn: "/a", then "/a/b". */
+	for (c = strtok_r(at + 1, "/", &save); c != NULL; c = next) {
+		next = strtok_r(NULL, "/", &save);
+		if (check && (shared = dir_ok(fd, c == at + 1 ? "/" : at,
+		    shared, next == NULL, why, len)) < 0) {
+			close(fd);
+			return shared;
+		}
+		if (next == NULL)
+			break;
+		nfd = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		close(fd);
+		if (c != at + 1)
+			c[-1] = '/';
+		if ((fd = nfd) == -1) {
+			snprintf(why, len, "%s: %s", at, strerror(errno));
+			return -1;
+		}
+	}
+	if (c == NULL) {
+		close(fd);
+		snprintf(why, len, "%s: not a file", path);
+		return REFUSED;
+	}
+	nfd = openat(fd, c, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC);
+	if (nfd == -1) {
+		snprintf(why, len, "%s: %s", path, strerror(errno));
+		r = -1;
+	} else if ((r = file_ok(nfd, fd, path, check, why, len)) < 0)
+		close(nfd);
+	close(fd);
+	return r < 0 ? r : nfd;
+}
+
 int
 status_show(FILE *out, const char *path, int json)
 {
 	struct status_info si;
-	char buf[STATUS_FILE_MAX + 1], err[128], since[64];
+	char buf[STATUS_FILE_MAX + 1], err[128], since[64], why[PATH_MAX + 128];
 	struct tm tm;
 	time_t t;
-	ssize_t n;
+	ssize_t n = -1;
 	int fd, gone, code;
 
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
-	    (n = read(fd, buf, STATUS_FILE_MAX)) < 0) {
-		fprintf(stderr, "hookrun: %s: %s: hookrun is not running, or "
-		    "keeps no status there\n", path, strerror(errno));
+	if ((fd = open_status(path, why, sizeof(why))) >= 0 &&
+	    (n = read(fd, buf, STATUS_FILE_MAX)) < 0)
+		snprintf(why, sizeof(why), "%s: %s", path, strerror(errno));
+	if (fd == REFUSED)
+		fprintf(stderr, "hookrun: status_file %s: refused: %s\n", path,
+		    why);
+	else if (n < 0)
+		fprintf(stderr, "hookrun: %s: hookrun is not running, or keeps "
+		    "no status there\n", why);
+	if (n < 0) {
 		if (fd >= 0)
 			close(fd);
 		if (json)
