@@ -5,6 +5,7 @@
 #include <ev.h>
 #include <sys/types.h>
 
+#include "cgroup.h"
 #include "children.h"
 #include "config.h"
 #include "exports.h"
@@ -52,6 +53,7 @@ struct attempt {
 	struct output		 out;
 	struct exports		 exp;		/* this attempt's HOOKRUN_ENV_FILE */
 	struct hookwait		 wait;		/* wait =: no process */
+	struct cgroup_hook	 cg;		/* its control group, where there is one */
 };
 
 /*

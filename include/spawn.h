@@ -28,6 +28,7 @@ struct spawn_req {
 	int		  pdeathsig;	/* signal on hookrun's death; 0: none */
 	int		  guard;	/* run under guard.c: the whole group dies
 					   with hookrun, not just this process */
+	int		  cgroup_fd;	/* cgroup.procs to join first; -1: none */
 	int		  guard_fd;	/* a lock file the guard holds too, so that
 					   the lock outlives hookrun until the
 					   group is gone; -1: none */

@@ -23,10 +23,15 @@
 
 static void	 finish(struct attempt *);
 
-/* The hook's process group is empty (its leader may be a zombie still). */
+/*
+ * Nothing of the hook is left: its control group is empty, or without one,
+ * its process group (its leader may be a zombie still).
+ */
 static int
-group_gone(const struct attempt *a)
+group_gone(struct attempt *a)
 {
+	if (a->cg.open)
+		return cgroup_empty(&a->cg);
 	return kill(-a->pid, 0) == -1 && errno == ESRCH;
 }
 static void	 out_done(struct output *, void *);
@@ -47,7 +52,10 @@ report(struct attempt *a)
 static void
 signal_hook(struct attempt *a, int sig)
 {
-	if (spawn_kill(-a->pid, sig) == -1 && errno == ESRCH && !a->exited)
+	if (a->cg.open)
+		cgroup_signal(&a->cg, sig);
+	else if (spawn_kill(-a->pid, sig) == -1 && errno == ESRCH &&
+	    !a->exited)
 		spawn_kill(a->pid, sig);
 }
 
@@ -240,7 +248,7 @@ spawn_hook(struct attempt *a)
 	}
 	a->pid = hookproc_spawn(rt, h, a->phase, a->number,
 	    h->lock != NULL && h->lock_argv == NULL ? a->lock.fd : -1, &a->exp,
-	    &a->out, &a->out_open, &a->status);
+	    &a->out, &a->out_open, &a->cg, &a->status);
 	if (a->pid == -1) {
 		a->pid = 0;
 		finish(a);
@@ -298,6 +306,7 @@ finish(struct attempt *a)
 
 	ev_timer_stop(rt->loop, &a->timer);
 	ev_timer_stop(rt->loop, &a->regroup);
+	cgroup_close(&a->cg);
 	children_unwatch(&a->child);
 	children_unwatch(&a->group);
 	if (a->waiting) {

@@ -27,7 +27,7 @@ failed(const struct hook *h, const char *phase, const char *step, int err,
 pid_t
 hookproc_spawn(struct runtime *rt, const struct hook *h, const char *phase,
     long number, int lockfd, struct exports *exp, struct output *out,
-    int *out_open, int *status)
+    int *out_open, struct cgroup_hook *cg, int *status)
 {
 	const struct proc *p = &h->proc;
 	char err[512], path[PATH_MAX], **envp;
@@ -79,6 +79,8 @@ hookproc_spawn(struct runtime *rt, const struct hook *h, const char *phase,
 	/* A locked hook must not go on once hookrun, and its lock, are gone. */
 	req.guard = h->lock != NULL;
 	req.guard_fd = lockfd;
+	if (cgroup_open(cg) == 0)
+		req.cgroup_fd = cg->procs;
 	pid = spawn_process(&req, &e, &step);
 	env_free(envp);
 	if (pid == -1)

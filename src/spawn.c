@@ -140,6 +140,9 @@ child_main(void *arg)
 	 */
 	if (chld_ignored)
 		sigaction(SIGCHLD, &c->ign, NULL);
+	/* Its control group first, before anything it does can leave it. */
+	if (r->cgroup_fd >= 0 && write(r->cgroup_fd, "0", 1) == -1)
+		child_fail(c, "cgroup");
 	/*
 	 * A process of another user that is not handed the terminal gets a
 	 * session of its own: in hookrun's, the terminal hookrun runs on is
@@ -250,7 +253,7 @@ spawn_req_init(struct spawn_req *req, const char *path, char *const *argv,
 	req->argv = argv;
 	req->envp = envp;
 	req->fd_in = req->fd_out = req->fd_err = req->extra_from = -1;
-	req->guard_fd = -1;
+	req->guard_fd = req->cgroup_fd = -1;
 	req->launcher_fds = p == NULL || p->user == NULL;
 	if (p == NULL)
 		return;
