@@ -160,12 +160,15 @@ status_write(void)
 	}
 }
 
+/*
+ * Active only while something changed, so that a hookrun with nothing to
+ * do has no watcher but its signals' (signals.c then waits on them alone).
+ */
 static void
 flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 {
-	(void)loop;
-	(void)w;
 	(void)revents;
+	ev_prepare_stop(loop, w);
 	if (dirty)
 		status_write();
 }
@@ -174,6 +177,8 @@ static void
 changed(void)
 {
 	dirty = 1;
+	if (floop != NULL && !ev_is_active(&flush))
+		ev_prepare_start(floop, &flush);
 }
 
 void
@@ -203,7 +208,6 @@ status_open(struct ev_loop *loop, const char *path, int is_loud)
 	cur.pidns = pid_namespace();
 	floop = loop;
 	ev_prepare_init(&flush, flush_cb);
-	ev_prepare_start(loop, &flush);
 	changed();
 }
 
