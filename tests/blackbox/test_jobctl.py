@@ -70,6 +70,12 @@ def state(pid):
 	return st[0] if st else None
 
 
+def foreground(pid):
+	"""The foreground process group of pid's terminal (tpgid)."""
+	st = proc_stat(pid)
+	return int(st[5]) if st else None
+
+
 def test_ctrl_z_stops_hookrun_with_the_app_and_fg_continues_both(hr):
 	hr.config("""
 	    [start]
@@ -91,7 +97,9 @@ def test_ctrl_z_stops_hookrun_with_the_app_and_fg_continues_both(hr):
 		sh.send("fg\n")
 		assert wait_for(lambda: state(app) == "S"), state(app)
 		assert wait_for(lambda: state(hookrun) == "S"), state(hookrun)
-		# The app has the terminal again: Ctrl-C is its, and ends it.
+		# The app has the terminal again (its group is the terminal's
+		# foreground): Ctrl-C is its, and ends it.
+		assert wait_for(lambda: foreground(app) == app), foreground(app)
 		sh.send("\x03")
 		sh.expect("PROMPT> ")
 		sh.send("echo rc=$?\n")
