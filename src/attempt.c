@@ -424,7 +424,6 @@ attempt_stop(struct attempt *a, int timed_out)
 	if (lock_cancel(&a->lock)) {
 		log_event(LOG_ERR, a->phase, a->hook->name, "lock_cancel",
 		    -1, -1, "stopped while waiting for the lock: not run");
-		a->cancelled = 1;
 		a->status = timed_out ? 124 : 128 + SIGTERM;
 		report(a);
 	}
