@@ -66,7 +66,7 @@ lock_dir(const char *path, const char **base, char *err, size_t errlen)
 		return -1;
 	}
 	dir_of(path, dir, sizeof(dir));
-	if ((fd = trust_opendir(dir, geteuid() == 0, why, sizeof(why))) == -1) {
+	if ((fd = trust_opendir(dir, trust_euid() == 0, why, sizeof(why))) == -1) {
 		e = errno;
 		if (e == ENOENT)
 			snprintf(err, errlen, "lock %s: directory %s: %s", path,

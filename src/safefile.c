@@ -225,11 +225,11 @@ temp_parent(char *path, size_t len, char *why, size_t wlen)
 
 	if (tmp != NULL && *tmp != '\0' && strlen(tmp) < 48) {
 		snprintf(path, len, "%s", tmp);
-		if ((fd = trust_opendir(path, geteuid() == 0, why, wlen)) >= 0)
+		if ((fd = trust_opendir(path, trust_euid() == 0, why, wlen)) >= 0)
 			return fd;
 	}
 	snprintf(path, len, "/tmp");
-	return trust_opendir(path, geteuid() == 0, why, wlen);
+	return trust_opendir(path, trust_euid() == 0, why, wlen);
 }
 
 int
@@ -257,7 +257,7 @@ safe_mkdtemp(struct safe_dir *d, const char *prefix, char *why, size_t len)
 	    O_NOFOLLOW | O_CLOEXEC)) == -1)
 		goto err_rm;
 	/* What was made is what is open: ours, and closed to all others. */
-	if (fstat(d->fd, &st) == -1 || st.st_uid != geteuid() ||
+	if (fstat(d->fd, &st) == -1 || st.st_uid != trust_euid() ||
 	    (st.st_mode & 077) != 0) {
 		errno = EPERM;
 		goto err_rm;
