@@ -146,9 +146,10 @@ err:
 	return fail(why, len, name, e);
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
+int
+safe_write_all(int fd, const void *data, size_t n)
 {
+	const char *p = data;
 	ssize_t w;
 
 	while (n > 0) {
@@ -184,7 +185,7 @@ safe_replace(int dirfd, const char *name, const void *data, size_t n,
 	if (fd == -1)
 		return fail(why, len, tmp, EEXIST);
 	step = "write";
-	if (write_all(fd, data, n) == -1)
+	if (safe_write_all(fd, data, n) == -1)
 		goto err;
 	step = "fsync";
 	if (fsync(fd) == -1)
