@@ -209,9 +209,9 @@ wait_end(struct attempt *a, int status)
 }
 
 static void
-wait_done(void *data, int status)
+wait_done(void *data)
 {
-	wait_end(data, status);
+	wait_end(data, 0);
 }
 
 /* wait =: no process; the hook's timeout is kept here, as for one. */
