@@ -21,6 +21,8 @@
 #define GROUP_LOOK_MAX	1.
 
 static void	 finish(struct attempt *);
+static void	 out_done(struct output *, void *);
+static void	 wait_end(struct attempt *, int);
 
 /*
  * Nothing of the hook is left: its control group is empty, or without one,
@@ -33,8 +35,6 @@ group_gone(struct attempt *a)
 		return cgroup_empty(&a->cg);
 	return kill(-a->pid, 0) == -1 && errno == ESRCH;
 }
-static void	 out_done(struct output *, void *);
-static void	 wait_end(struct attempt *, int);
 
 static void
 report(struct attempt *a)

@@ -146,10 +146,10 @@ executable(const char *path, const struct stat *st)
 }
 
 /*
- * As root, may the file named name in the phase directory (already walked
- * by untrusted, open as dirfd) be run? st is what fstatat found without
- * following a link: the file itself is judged from it, a link is walked
- * whole. 1 when refused, after saying why.
+ * As root, may the file at path, in a phase directory already walked by
+ * untrusted, be run? lst is what fstatat found there without following a
+ * link: a file is judged from it, a link is walked whole. 1 when refused,
+ * after saying why.
  */
 static int
 untrusted_at(const char *path, const struct stat *lst)
