@@ -46,7 +46,6 @@ struct attempt {
 	int			 wstatus;	/* and how */
 	int			 lock_lost;	/* an exec lock went while it ran */
 	int			 skipped;	/* its once key was recorded */
-	int			 cancelled;	/* stopped before it ran */
 	int			 status;	/* 0, or the failure's exit status */
 	int			 waiting;	/* wait =: its targets are polled */
 	struct lock		 lock;

@@ -44,7 +44,4 @@ void	 dns_shutdown(void);
 int	 dns_lookup_now(const char *host, int port, struct hosts *h,
 	    double timeout_s, char *err, size_t len);
 
-/* The resolv.conf in use. */
-const char *dns_resolv_conf(void);
-
 #endif

@@ -6,8 +6,8 @@
 #include "probe.h"
 #include "runtime.h"
 
-/* status: 0 every target answered; else what hookwait_stop was given. */
-typedef void (*hookwait_fn)(void *arg, int status);
+/* Every target answered. */
+typedef void (*hookwait_fn)(void *arg);
 
 struct hookwait {
 	struct probe_ctx	 ctx;
@@ -15,7 +15,6 @@ struct hookwait {
 	const struct hook	*hook;
 	hookwait_fn		 done;
 	void			*arg;
-	int			 active;
 };
 
 /*

@@ -12,7 +12,6 @@
  */
 int	 http_codes_parse(const char *s, struct http_codes *c, char *err,
 	    size_t len);
-void	 http_codes_add(struct http_codes *c, int code);
 /* 1 when code is in c. */
 int	 http_codes_has(const struct http_codes *c, int code);
 /* 1 when the status means the target is up: 2xx, 3xx, or one in c. */

@@ -119,7 +119,6 @@ struct probe_wait {
 	int			 loud;		/* progress at info level, not debug */
 	probe_wait_fn		 done;
 	void			*arg;
-	int			 active;
 };
 
 /*

@@ -18,7 +18,7 @@ struct ready {
 	void		*arg;
 	int		 waiting;
 	ev_timer	 timeout;	/* ready_timeout */
-	ev_timer	 retry;		/* delay, or none's start */
+	ev_timer	 delay;		/* delay:D */
 	ev_io		 io;		/* fd:N pipe */
 	int		 fd;
 	char		 pipebuf[64];

@@ -13,8 +13,7 @@ struct phase_run;
 struct runtime {
 	struct ev_loop		*loop;
 	struct config		*cfg;
-	char			**exports;	/* "KEY=VALUE" from HOOKRUN_ENV_FILE */
-	size_t			  nexports;
+	char			**exports;	/* "KEY=VALUE" from HOOKRUN_ENV_FILE, NULL-terminated */
 	pid_t			  app_pid;	/* 0: no app running */
 	int			  app_status;	/* -1: the app never ran */
 	int			  stop_sig;	/* TERM, INT or QUIT received; 0: none */

@@ -30,6 +30,9 @@ int	 safe_openat(int dirfd, const char *name, int flags, mode_t mode,
 int	 safe_read(int dirfd, const char *name, size_t max, char **buf,
 	    size_t *n, char *why, size_t len);
 
+/* Writes all n bytes of data to fd (a file: no short write is left). 0, or -1. */
+int	 safe_write_all(int fd, const void *data, size_t n);
+
 /*
  * Replaces name in dirfd with data, atomically: a new file of a random
  * name (O_CREAT | O_EXCL | O_NOFOLLOW, mode) is written, synced, renamed

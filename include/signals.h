@@ -39,8 +39,6 @@ int	 signals_init(struct ev_loop *loop, signals_fn fn, void *arg,
  * system call per signal, not an epoll_wait and a read.
  */
 void	 signals_run_once(struct ev_loop *loop);
-/* Stops watching and closes the descriptor (the signals stay blocked). */
-void	 signals_close(struct ev_loop *loop);
 /* 1 for TERM, INT and QUIT: the signals that stop hookrun. */
 int	 signals_stops(int sig);
 

@@ -74,6 +74,8 @@ int	 status_format(const struct status_info *si, char *buf, size_t len);
 /* Reads text (the file's); -1 with a reason in err when it is not one. */
 int	 status_parse(const char *text, struct status_info *si, char *err,
 	    size_t len);
+/* This process's PID namespace: the inode of /proc/self/ns/pid; 0: unknown. */
+unsigned long status_pidns(void);
 /* --status's exit status: 0 running and not unhealthy, 1 on the way up or down, 2 down or unhealthy. */
 int	 status_code(const struct status_info *si);
 /*

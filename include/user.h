@@ -14,17 +14,14 @@
 #define USER_NUMBER	2	/* a number the file has no entry for */
 
 /*
- * Both read path, in passwd(5) or group(5) format, and take the first entry
- * that matches, as getpwnam(3) and friends do with "files"; blank, '#'
- * comment and malformed lines are skipped, and a missing file has no
- * entries. Out parameters are set only for what was found.
+ * group_lookup and user_entry read path, in group(5) or passwd(5) format,
+ * and take the first entry that matches, as getgrnam(3) and friends do with
+ * "files"; blank, '#' comment and malformed lines are skipped, and a
+ * missing file has no entries.
  *
- * user = NAME or UID: the entry named s, else, when s is a decimal number,
- * the entry with that uid: USER_ENTRY sets uid and the primary gid;
- * USER_NUMBER only uid.
+ * group = NAME or GID: the entry named s, else s as a number; sets gid only
+ * for what was found.
  */
-int	 user_lookup(const char *path, const char *s, uid_t *uid, gid_t *gid);
-/* group = NAME or GID: the entry named s, else s as a number; sets gid. */
 int	 group_lookup(const char *path, const char *s, gid_t *gid);
 
 /* What a process running as a user gets from its entry, as systemd's User=. */
@@ -35,7 +32,11 @@ struct user_entry {
 	char	*home;		/* NULL when the entry has none */
 	char	*shell;
 };
-/* user_lookup's answer, with the entry's name, home and shell (malloc'd). */
+/*
+ * user = NAME or UID: the entry named s, else, when s is a decimal number,
+ * the entry with that uid (USER_ENTRY: all of e is set, name, home and
+ * shell malloc'd), else s as a number (USER_NUMBER: only uid, and name).
+ */
 int	 user_entry(const char *path, const char *s, struct user_entry *e);
 void	 user_entry_free(struct user_entry *e);
 

@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +21,8 @@
 #define GROUP_LOOK_MAX	1.
 
 static void	 finish(struct attempt *);
+static void	 out_done(struct output *, void *);
+static void	 wait_end(struct attempt *, int);
 
 /*
  * Nothing of the hook is left: its control group is empty, or without one,
@@ -34,8 +35,6 @@ group_gone(struct attempt *a)
 		return cgroup_empty(&a->cg);
 	return kill(-a->pid, 0) == -1 && errno == ESRCH;
 }
-static void	 out_done(struct output *, void *);
-static void	 wait_end(struct attempt *, int);
 
 static void
 report(struct attempt *a)
@@ -210,9 +209,9 @@ wait_end(struct attempt *a, int status)
 }
 
 static void
-wait_done(void *data, int status)
+wait_done(void *data)
 {
-	wait_end(data, status);
+	wait_end(data, 0);
 }
 
 /* wait =: no process; the hook's timeout is kept here, as for one. */
@@ -424,7 +423,6 @@ attempt_stop(struct attempt *a, int timed_out)
 	if (lock_cancel(&a->lock)) {
 		log_event(LOG_ERR, a->phase, a->hook->name, "lock_cancel",
 		    -1, -1, "stopped while waiting for the lock: not run");
-		a->cancelled = 1;
 		a->status = timed_out ? 124 : 128 + SIGTERM;
 		report(a);
 	}

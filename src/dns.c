@@ -30,7 +30,8 @@ static struct dns_sock	*socks;
 static int		 lib_ready;
 static int		 closing;	/* answers now are not passed on */
 
-const char *
+/* The resolv.conf in use. */
+static const char *
 dns_resolv_conf(void)
 {
 	const char *p = getenv(DNS_RESOLV_CONF_ENV);

@@ -226,7 +226,7 @@ static void
 apply(struct runtime *rt, const struct hook *h, char **ok)
 {
 	char **merged;
-	size_t bytes, n;
+	size_t bytes;
 
 	if (ok[0] == NULL)
 		return;
@@ -246,9 +246,6 @@ apply(struct runtime *rt, const struct hook *h, char **ok)
 	}
 	env_free(rt->exports);
 	rt->exports = merged;
-	for (n = 0; merged[n] != NULL; n++)
-		;
-	rt->nexports = n;
 }
 
 void
@@ -285,5 +282,4 @@ exports_free(struct runtime *rt)
 {
 	env_free(rt->exports);
 	rt->exports = NULL;
-	rt->nexports = 0;
 }

@@ -4,7 +4,6 @@
 
 #include "health.h"
 #include "log.h"
-#include "parse.h"
 #include "status.h"
 
 static const struct app *

@@ -16,8 +16,6 @@
 #include "log.h"
 #include "trust.h"
 
-static uid_t	 scan_euid;	/* hookrun's, read once per scan */
-
 static const char *const silent_suffixes[] = {
 	"~", ".disabled", ".dpkg-old", ".dpkg-new", ".dpkg-dist", ".rpmnew",
 	".rpmsave", NULL
@@ -142,16 +140,16 @@ clashes(const struct phase *p, const char *name, const char *path)
 static int
 executable(const char *path, const struct stat *st)
 {
-	if (scan_euid == 0)
+	if (trust_euid() == 0)
 		return (st->st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) != 0;
 	return access(path, X_OK) == 0;
 }
 
 /*
- * As root, may the file named name in the phase directory (already walked
- * by untrusted, open as dirfd) be run? st is what fstatat found without
- * following a link: the file itself is judged from it, a link is walked
- * whole. 1 when refused, after saying why.
+ * As root, may the file at path, in a phase directory already walked by
+ * untrusted, be run? lst is what fstatat found there without following a
+ * link: a file is judged from it, a link is walked whole. 1 when refused,
+ * after saying why.
  */
 static int
 untrusted_at(const char *path, const struct stat *lst)
@@ -272,7 +270,6 @@ hookdir_scan(struct config *cfg)
 		return 0;
 	if (stat(cfg->hooks_dir, &st) == -1 && errno == ENOENT)
 		return 0;	/* no phase directory either */
-	scan_euid = geteuid();
 	errors += untrusted(cfg->hooks_dir, TRUST_DIR);
 	for (ph = 0; ph < PHASE_COUNT; ph++)
 		if (ph != PHASE_START)

@@ -13,7 +13,7 @@ all_answered(void *arg)
 	struct hookwait *w = arg;
 
 	hookwait_stop(w);
-	w->done(w->arg, 0);
+	w->done(w->arg);
 }
 
 /* "tcp:db:5432, http://auth:8080/health" for messages. */
@@ -53,7 +53,6 @@ hookwait_start(struct hookwait *w, struct runtime *rt, const char *phase,
 	if (probe_wait_start(&w->pw, c, h->wait, h->nwait, 1, all_answered,
 	    w) == -1)
 		return -1;
-	w->active = 1;
 	targets_text(h, what, sizeof(what));
 	log_event(LOG_INFO, phase, h->name, "hook_start", -1, -1,
 	    "waiting for %s (attempt %ld)", what, attempt);
@@ -75,7 +74,5 @@ hookwait_timeout(struct hookwait *w)
 void
 hookwait_stop(struct hookwait *w)
 {
-	if (w->active)
-		probe_wait_stop(&w->pw);
-	w->active = 0;
+	probe_wait_stop(&w->pw);
 }

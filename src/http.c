@@ -7,7 +7,7 @@
 
 #define QUOTE_MAX	40
 
-void
+static void
 http_codes_add(struct http_codes *c, int code)
 {
 	if (code >= HTTP_CODE_MIN && code <= HTTP_CODE_MAX)

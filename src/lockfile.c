@@ -66,7 +66,7 @@ lock_dir(const char *path, const char **base, char *err, size_t errlen)
 		return -1;
 	}
 	dir_of(path, dir, sizeof(dir));
-	if ((fd = trust_opendir(dir, geteuid() == 0, why, sizeof(why))) == -1) {
+	if ((fd = trust_opendir(dir, trust_euid() == 0, why, sizeof(why))) == -1) {
 		e = errno;
 		if (e == ENOENT)
 			snprintf(err, errlen, "lock %s: directory %s: %s", path,
@@ -94,23 +94,6 @@ lockfile_open(const char *path, char *err, size_t errlen)
 	return fd;
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* "HOST PID TIME\n", for whoever has to wait. */
 static void
 holder_write(int fd)
@@ -129,7 +112,7 @@ holder_write(int fd)
 	n = snprintf(note, sizeof(note), "%s %d %s\n", host, (int)getpid(),
 	    when);
 	if (ftruncate(fd, 0) == 0 && lseek(fd, 0, SEEK_SET) == 0)
-		(void)write_all(fd, note, (size_t)n);
+		(void)safe_write_all(fd, note, (size_t)n);
 }
 
 int

@@ -17,7 +17,6 @@
 #include "children.h"
 #include "config.h"
 #include "dns.h"
-#include "env.h"
 #include "exports.h"
 #include "guard.h"
 #include "log.h"

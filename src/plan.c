@@ -188,7 +188,7 @@ put_exports(FILE *out, const struct hook *h)
 		fputs("    exports: ", out);
 		put_list(out, h->exports, h->nexports);
 		fputc('\n', out);
-	} else if (h->proc.user != NULL && h->proc.uid != geteuid())
+	} else if (h->proc.user != NULL && h->proc.uid != trust_euid())
 		fputs("    exports: none (it runs as a less privileged user: "
 		    "list them in exports =)\n", out);
 }

@@ -1,7 +1,6 @@
 /* probe.c: one try of one probe: resolve, connect to each address in turn (the GET is probehttp.c's, exec: probeexec.c's). */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stddef.h>

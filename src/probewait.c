@@ -23,10 +23,8 @@ item_cb(struct probe *p, int ok, void *arg)
 		it->done = 1;
 		log_event(lv, pw->ctx.phase, pw->ctx.name, "probe_ok", -1, -1,
 		    "%s answered (try %lu)", it->t->text, it->tries);
-		if (--pw->left == 0) {
-			pw->active = 0;
+		if (--pw->left == 0)
 			pw->done(pw->arg);
-		}
 		return;
 	}
 	/* Said once for each new reason, not for each try. */
@@ -75,7 +73,6 @@ probe_wait_start(struct probe_wait *pw, const struct probe_ctx *ctx,
 	pw->loud = loud;
 	pw->done = done;
 	pw->arg = arg;
-	pw->active = 1;
 	for (i = 0; i < n; i++) {
 		pw->items[i].pw = pw;
 		pw->items[i].t = &t[i];
@@ -101,7 +98,6 @@ probe_wait_stop(struct probe_wait *pw)
 	}
 	free(pw->items);
 	pw->items = NULL;
-	pw->active = 0;
 }
 
 void

@@ -36,7 +36,7 @@ ready_quiet(struct ready *r)
 
 	r->waiting = 0;
 	ev_timer_stop(loop, &r->timeout);
-	ev_timer_stop(loop, &r->retry);
+	ev_timer_stop(loop, &r->delay);
 	ready_close_fd(r);
 	probe_wait_stop(&r->probe);
 }
@@ -129,7 +129,7 @@ probe_begin(struct ready *r)
 }
 
 static void
-retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+delay_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct ready *r = w->data;
 
@@ -149,8 +149,8 @@ ready_prepare(struct ready *r, struct runtime *rt)
 	r->fd = r->child_fd = -1;
 	ev_timer_init(&r->timeout, timeout_cb, 0., 0.);
 	r->timeout.data = r;
-	ev_timer_init(&r->retry, retry_cb, 0., 0.);
-	r->retry.data = r;
+	ev_timer_init(&r->delay, delay_cb, 0., 0.);
+	r->delay.data = r;
 	if (app->ready == READY_FD) {
 		if (pipe2(fds, O_CLOEXEC) == -1)
 			return -1;
@@ -183,14 +183,10 @@ ready_start(struct ready *r, ready_fn cb, void *arg)
 		ev_timer_start(r->rt->loop, &r->timeout);
 	}
 	switch (app->ready) {
-	case READY_NONE:
-		/* From the loop, like every other kind. */
-		ev_timer_set(&r->retry, 0., 0.);
-		ev_timer_start(r->rt->loop, &r->retry);
-		break;
+	case READY_NONE:	/* never waited for (supervise.c); as delay:0 */
 	case READY_DELAY:
-		ev_timer_set(&r->retry, (ev_tstamp)app->ready_delay_ms / 1000., 0.);
-		ev_timer_start(r->rt->loop, &r->retry);
+		ev_timer_set(&r->delay, (ev_tstamp)app->ready_delay_ms / 1000., 0.);
+		ev_timer_start(r->rt->loop, &r->delay);
 		break;
 	case READY_FD:
 		ev_io_init(&r->io, pipe_cb, r->fd, EV_READ);

@@ -146,9 +146,10 @@ err:
 	return fail(why, len, name, e);
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
+int
+safe_write_all(int fd, const void *data, size_t n)
 {
+	const char *p = data;
 	ssize_t w;
 
 	while (n > 0) {
@@ -184,7 +185,7 @@ safe_replace(int dirfd, const char *name, const void *data, size_t n,
 	if (fd == -1)
 		return fail(why, len, tmp, EEXIST);
 	step = "write";
-	if (write_all(fd, data, n) == -1)
+	if (safe_write_all(fd, data, n) == -1)
 		goto err;
 	step = "fsync";
 	if (fsync(fd) == -1)
@@ -225,11 +226,11 @@ temp_parent(char *path, size_t len, char *why, size_t wlen)
 
 	if (tmp != NULL && *tmp != '\0' && strlen(tmp) < 48) {
 		snprintf(path, len, "%s", tmp);
-		if ((fd = trust_opendir(path, geteuid() == 0, why, wlen)) >= 0)
+		if ((fd = trust_opendir(path, trust_euid() == 0, why, wlen)) >= 0)
 			return fd;
 	}
 	snprintf(path, len, "/tmp");
-	return trust_opendir(path, geteuid() == 0, why, wlen);
+	return trust_opendir(path, trust_euid() == 0, why, wlen);
 }
 
 int
@@ -257,7 +258,7 @@ safe_mkdtemp(struct safe_dir *d, const char *prefix, char *why, size_t len)
 	    O_NOFOLLOW | O_CLOEXEC)) == -1)
 		goto err_rm;
 	/* What was made is what is open: ours, and closed to all others. */
-	if (fstat(d->fd, &st) == -1 || st.st_uid != geteuid() ||
+	if (fstat(d->fd, &st) == -1 || st.st_uid != trust_euid() ||
 	    (st.st_mode & 077) != 0) {
 		errno = EPERM;
 		goto err_rm;

@@ -122,16 +122,6 @@ signals_init(struct ev_loop *loop, signals_fn fn, void *arg,
 	return sfd;
 }
 
-void
-signals_close(struct ev_loop *loop)
-{
-	if (sfd < 0)
-		return;
-	ev_io_stop(loop, &sio);
-	close(sfd);
-	sfd = -1;
-}
-
 int
 signals_stops(int sig)
 {

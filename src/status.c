@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "status.h"
+#include "trust.h"
 
 static struct status_info cur;
 static int		 dir_fd = -1;	/* the file's directory, checked */
@@ -54,7 +55,7 @@ dir_trusted(int fd, const char *name, int last)
 		say("%s: %s", name, strerror(errno));
 		return 0;
 	}
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+	if (!trust_owner_ok(&st)) {
 		say("%s is owned by uid %lu", name, (unsigned long)st.st_uid);
 		return 0;
 	}
@@ -108,19 +109,6 @@ dir_open(const char *path)
 		}
 	}
 	return fd;
-}
-
-/* Its PID namespace, so that a reader in the same one can check the pid. */
-static unsigned long
-pid_namespace(void)
-{
-	char link[64];
-	ssize_t n;
-
-	if ((n = readlink("/proc/self/ns/pid", link, sizeof(link) - 1)) <= 0)
-		return 0;
-	link[n] = '\0';
-	return strncmp(link, "pid:[", 5) == 0 ? strtoul(link + 5, NULL, 10) : 0;
 }
 
 /* A temporary file beside it, then renamed over it: readers see a whole file. */
@@ -205,7 +193,8 @@ status_open(struct ev_loop *loop, const char *path, int is_loud)
 	snprintf(tmpname, sizeof(tmpname), ".%s.%ld.tmp", base, cur.pid);
 	if ((dir_fd = dir_open(path)) == -1)
 		return;
-	cur.pidns = pid_namespace();
+	/* So that a reader in the same one can check the pid. */
+	cur.pidns = status_pidns();
 	floop = loop;
 	ev_prepare_init(&flush, flush_cb);
 	changed();

@@ -155,21 +155,25 @@ status_code(const struct status_info *si)
 	}
 }
 
+unsigned long
+status_pidns(void)
+{
+	char link[64];
+	ssize_t n;
+
+	if ((n = readlink("/proc/self/ns/pid", link, sizeof(link) - 1)) <= 0)
+		return 0;
+	link[n] = '\0';
+	return strncmp(link, "pid:[", 5) == 0 ? strtoul(link + 5, NULL, 10) : 0;
+}
+
 /* 1 when the hookrun that wrote si is gone, as far as this process can tell. */
 static int
 writer_gone(const struct status_info *si)
 {
-	char link[64], want[64];
-	ssize_t n;
-
-	if (si->state == STATUS_EXITED || si->pidns == 0)
-		return 0;
-	if ((n = readlink("/proc/self/ns/pid", link, sizeof(link) - 1)) <= 0)
-		return 0;
-	link[n] = '\0';
-	snprintf(want, sizeof(want), "pid:[%lu]", si->pidns);
 	/* In another PID namespace, its pid means nothing here. */
-	if (strcmp(link, want) != 0)
+	if (si->state == STATUS_EXITED || si->pidns == 0 ||
+	    status_pidns() != si->pidns)
 		return 0;
 	return kill((pid_t)si->pid, 0) == -1 && errno == ESRCH;
 }

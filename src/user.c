@@ -110,24 +110,6 @@ lookup(const char *path, size_t nids, const char *name, unsigned long id,
 }
 
 int
-user_lookup(const char *path, const char *s, uid_t *uid, gid_t *gid)
-{
-	unsigned long ids[2], id;
-	int r;
-
-	if ((r = lookup(path, 2, s, 0, ids, NULL)) == 0 && id_field(s, &id) &&
-	    (r = lookup(path, 2, NULL, id, ids, NULL)) == 0) {
-		*uid = (uid_t)id;
-		return USER_NUMBER;
-	}
-	if (r != 1)
-		return r;
-	*uid = (uid_t)ids[0];
-	*gid = (gid_t)ids[1];
-	return USER_ENTRY;
-}
-
-int
 group_lookup(const char *path, const char *s, gid_t *gid)
 {
 	unsigned long ids[1], id;

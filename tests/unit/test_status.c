@@ -1,5 +1,6 @@
 /* test_status.c: the status file's format, both ways, and what --status exits with for each state. */
 #include <string.h>
+#include <sys/stat.h>
 
 #include "status.h"
 #include "unit.h"
@@ -89,11 +90,23 @@ test_codes(void)
 	CHECK_STR(status_health_name(STATUS_HEALTH_UNHEALTHY), "unhealthy");
 }
 
+/* The writer records it and the reader compares it: the namespace's inode. */
+static void
+test_pidns(void)
+{
+	struct stat st;
+
+	CHECK(stat("/proc/self/ns/pid", &st) == 0);
+	CHECK(status_pidns() != 0);
+	CHECK(status_pidns() == (unsigned long)st.st_ino);
+}
+
 int
 main(void)
 {
 	test_round_trip();
 	test_parse_bad();
 	test_codes();
+	test_pidns();
 	return UNIT_DONE("status");
 }

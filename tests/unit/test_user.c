@@ -55,21 +55,39 @@ write_file(const char *name, const char *text)
 	}
 }
 
+/*
+ * user_entry's ids, set as a lookup sets its out parameters: only for what
+ * was found (USER_NUMBER has no gid to give).
+ */
+static int
+user_ids(const char *path, const char *s, uid_t *uid, gid_t *gid)
+{
+	struct user_entry e;
+	int r;
+
+	if ((r = user_entry(path, s, &e)) == USER_ENTRY || r == USER_NUMBER)
+		*uid = e.uid;
+	if (r == USER_ENTRY)
+		*gid = e.gid;
+	user_entry_free(&e);
+	return r;
+}
+
 static void
 test_user_found_by_name(void)
 {
 	uid_t uid = 99;
 	gid_t gid = 99;
 
-	CHECK(user_lookup("passwd", "root", &uid, &gid) == USER_ENTRY);
+	CHECK(user_ids("passwd", "root", &uid, &gid) == USER_ENTRY);
 	CHECK(uid == 0 && gid == 0);
-	CHECK(user_lookup("passwd", "daemon", &uid, &gid) == USER_ENTRY);
+	CHECK(user_ids("passwd", "daemon", &uid, &gid) == USER_ENTRY);
 	CHECK(uid == 1 && gid == 1);
-	CHECK(user_lookup("passwd", "app", &uid, &gid) == USER_ENTRY);
+	CHECK(user_ids("passwd", "app", &uid, &gid) == USER_ENTRY);
 	CHECK(uid == 1000 && gid == 1001);	/* the first entry wins */
-	CHECK(user_lookup("passwd", "short", &uid, &gid) == USER_ENTRY);
+	CHECK(user_ids("passwd", "short", &uid, &gid) == USER_ENTRY);
 	CHECK(uid == 1200 && gid == 1300);	/* no gecos, home, shell */
-	CHECK(user_lookup("passwd", "nobody", &uid, &gid) == USER_ENTRY);
+	CHECK(user_ids("passwd", "nobody", &uid, &gid) == USER_ENTRY);
 	CHECK(uid == 65534 && gid == 65534);	/* the last line */
 }
 
@@ -79,12 +97,12 @@ test_user_name_is_exact(void)
 	uid_t uid = 99;
 	gid_t gid = 99;
 
-	CHECK(user_lookup("passwd", "ap", &uid, &gid) == USER_NONE);
-	CHECK(user_lookup("passwd", "apps", &uid, &gid) == USER_NONE);
-	CHECK(user_lookup("passwd", "App", &uid, &gid) == USER_NONE);
-	CHECK(user_lookup("passwd", "", &uid, &gid) == USER_NONE);
-	CHECK(user_lookup("passwd", "#", &uid, &gid) == USER_NONE);
-	CHECK(user_lookup("passwd", "root:x", &uid, &gid) == USER_NONE);
+	CHECK(user_ids("passwd", "ap", &uid, &gid) == USER_NONE);
+	CHECK(user_ids("passwd", "apps", &uid, &gid) == USER_NONE);
+	CHECK(user_ids("passwd", "App", &uid, &gid) == USER_NONE);
+	CHECK(user_ids("passwd", "", &uid, &gid) == USER_NONE);
+	CHECK(user_ids("passwd", "#", &uid, &gid) == USER_NONE);
+	CHECK(user_ids("passwd", "root:x", &uid, &gid) == USER_NONE);
 	CHECK(uid == 99 && gid == 99);		/* left alone */
 }
 
@@ -94,11 +112,11 @@ test_user_malformed_lines_skipped(void)
 	uid_t uid = 99;
 	gid_t gid = 99;
 
-	CHECK(user_lookup("passwd", "nouid", &uid, &gid) == USER_NONE);
-	CHECK(user_lookup("passwd", "baduid", &uid, &gid) == USER_NONE);
-	CHECK(user_lookup("passwd", "neguid", &uid, &gid) == USER_NONE);
-	CHECK(user_lookup("passwd", "bigid", &uid, &gid) == USER_NONE);
-	CHECK(user_lookup("passwd", "nogid", &uid, &gid) == USER_NONE);
+	CHECK(user_ids("passwd", "nouid", &uid, &gid) == USER_NONE);
+	CHECK(user_ids("passwd", "baduid", &uid, &gid) == USER_NONE);
+	CHECK(user_ids("passwd", "neguid", &uid, &gid) == USER_NONE);
+	CHECK(user_ids("passwd", "bigid", &uid, &gid) == USER_NONE);
+	CHECK(user_ids("passwd", "nogid", &uid, &gid) == USER_NONE);
 	CHECK(uid == 99 && gid == 99);
 }
 
@@ -108,16 +126,16 @@ test_user_found_by_uid(void)
 	uid_t uid = 99;
 	gid_t gid = 99;
 
-	CHECK(user_lookup("passwd", "7", &uid, &gid) == USER_ENTRY);
+	CHECK(user_ids("passwd", "7", &uid, &gid) == USER_ENTRY);
 	CHECK(uid == 7 && gid == 70);
-	CHECK(user_lookup("passwd", "0", &uid, &gid) == USER_ENTRY);
+	CHECK(user_ids("passwd", "0", &uid, &gid) == USER_ENTRY);
 	CHECK(uid == 0 && gid == 0);
-	CHECK(user_lookup("passwd", "2000", &uid, &gid) == USER_ENTRY);
+	CHECK(user_ids("passwd", "2000", &uid, &gid) == USER_ENTRY);
 	CHECK(uid == 2000 && gid == 2000);	/* the second "app" has it */
 	/* A name first: "1500" is a user, uid 1600 */
-	CHECK(user_lookup("passwd", "1500", &uid, &gid) == USER_ENTRY);
+	CHECK(user_ids("passwd", "1500", &uid, &gid) == USER_ENTRY);
 	CHECK(uid == 1600 && gid == 1700);
-	CHECK(user_lookup("passwd", "1600", &uid, &gid) == USER_ENTRY);
+	CHECK(user_ids("passwd", "1600", &uid, &gid) == USER_ENTRY);
 	CHECK(uid == 1601 && gid == 1701);
 }
 
@@ -127,18 +145,18 @@ test_user_number_without_entry(void)
 	uid_t uid = 99;
 	gid_t gid = 99;
 
-	CHECK(user_lookup("passwd", "4242", &uid, &gid) == USER_NUMBER);
+	CHECK(user_ids("passwd", "4242", &uid, &gid) == USER_NUMBER);
 	CHECK(uid == 4242 && gid == 99);	/* no gid to give */
-	CHECK(user_lookup("passwd", "12", &uid, &gid) == USER_NUMBER);
+	CHECK(user_ids("passwd", "12", &uid, &gid) == USER_NUMBER);
 	CHECK(uid == 12);
 	uid = 99;
-	CHECK(user_lookup("passwd", "4294967295", &uid, &gid) == USER_NONE);
-	CHECK(user_lookup("passwd", "99999999999", &uid, &gid) == USER_NONE);
-	CHECK(user_lookup("passwd", "-1", &uid, &gid) == USER_NONE);
-	CHECK(user_lookup("passwd", "+5", &uid, &gid) == USER_NONE);
-	CHECK(user_lookup("passwd", " 5", &uid, &gid) == USER_NONE);
-	CHECK(user_lookup("passwd", "5 ", &uid, &gid) == USER_NONE);
-	CHECK(user_lookup("passwd", "0x10", &uid, &gid) == USER_NONE);
+	CHECK(user_ids("passwd", "4294967295", &uid, &gid) == USER_NONE);
+	CHECK(user_ids("passwd", "99999999999", &uid, &gid) == USER_NONE);
+	CHECK(user_ids("passwd", "-1", &uid, &gid) == USER_NONE);
+	CHECK(user_ids("passwd", "+5", &uid, &gid) == USER_NONE);
+	CHECK(user_ids("passwd", " 5", &uid, &gid) == USER_NONE);
+	CHECK(user_ids("passwd", "5 ", &uid, &gid) == USER_NONE);
+	CHECK(user_ids("passwd", "0x10", &uid, &gid) == USER_NONE);
 	CHECK(uid == 99 && gid == 99);
 }
 
@@ -175,8 +193,8 @@ test_missing_file_has_no_entries(void)
 	gid_t gid = 99;
 
 	/* A scratch image may have neither file: numbers still work. */
-	CHECK(user_lookup("none", "root", &uid, &gid) == USER_NONE);
-	CHECK(user_lookup("none", "0", &uid, &gid) == USER_NUMBER);
+	CHECK(user_ids("none", "root", &uid, &gid) == USER_NONE);
+	CHECK(user_ids("none", "0", &uid, &gid) == USER_NUMBER);
 	CHECK(uid == 0 && gid == 99);
 	CHECK(group_lookup("none", "root", &gid) == USER_NONE);
 	CHECK(group_lookup("none", "5", &gid) == USER_NUMBER);
@@ -190,10 +208,10 @@ test_unreadable_file_is_an_error(void)
 	gid_t gid = 99;
 
 	errno = 0;
-	CHECK(user_lookup(".", "root", &uid, &gid) == -1);
+	CHECK(user_ids(".", "root", &uid, &gid) == -1);
 	CHECK(errno == EISDIR);
 	errno = 0;
-	CHECK(user_lookup(".", "0", &uid, &gid) == -1);
+	CHECK(user_ids(".", "0", &uid, &gid) == -1);
 	CHECK(errno == EISDIR);
 	errno = 0;
 	CHECK(group_lookup(".", "5", &gid) == -1);
@@ -203,7 +221,7 @@ test_unreadable_file_is_an_error(void)
 		write_file("locked", "root:x:0:0::/:/bin/sh\n");
 		CHECK(chmod("locked", 0) == 0);
 		errno = 0;
-		CHECK(user_lookup("locked", "root", &uid, &gid) == -1);
+		CHECK(user_ids("locked", "root", &uid, &gid) == -1);
 		CHECK(errno == EACCES);
 	}
 }
@@ -225,9 +243,9 @@ test_long_lines(void)
 	strcpy(text + n, "\nafter:x:5:6::/:/bin/sh\n");
 	write_file("longpasswd", text);
 	free(text);
-	CHECK(user_lookup("longpasswd", "long", &uid, &gid) == USER_ENTRY);
+	CHECK(user_ids("longpasswd", "long", &uid, &gid) == USER_ENTRY);
 	CHECK(uid == 3 && gid == 4);
-	CHECK(user_lookup("longpasswd", "after", &uid, &gid) == USER_ENTRY);
+	CHECK(user_ids("longpasswd", "after", &uid, &gid) == USER_ENTRY);
 	CHECK(uid == 5 && gid == 6);
 }
 
