@@ -62,6 +62,7 @@ keep(struct exports *x, const char *p, size_t n)
 	if (x->len + n + 1 > x->cap) {
 		for (cap = x->cap > 0 ? x->cap : 1024; cap < x->len + n + 1;)
 			cap *= 2;
+		/* Without memory for it, it is refused as too much. */
 		if ((nb = realloc(x->buf, cap)) == NULL) {
 			x->over = 1;
 			return;

@@ -82,8 +82,7 @@ guard_main(char **argv)
 		 * nothing of the hook, and could overwrite the hook's.
 		 */
 		sig = WTERMSIG(st);
-		prctl(PR_SET_DUMPABLE, 0);
-		setrlimit(RLIMIT_CORE, &nocore);
+		setrlimit(RLIMIT_CORE, &nocore);	/* not dumpable already */
 		signal(sig, SIG_DFL);
 		sigemptyset(&one);
 		sigaddset(&one, sig);
