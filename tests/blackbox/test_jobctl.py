@@ -10,7 +10,7 @@ import select
 import signal
 import time
 
-from conftest import HOOKRUN, proc_stat, wait_for
+from conftest import HOOKRUN, clean_signals, proc_stat, wait_for
 
 
 class Shell:
@@ -19,6 +19,10 @@ class Shell:
 	def __init__(self, env):
 		self.pid, self.fd = pty.fork()
 		if self.pid == 0:
+			# As a terminal's shell starts: nothing ignored (a suite
+			# run in the background has INT ignored, which bash
+			# would pass on to the app, and Ctrl-C would do nothing).
+			clean_signals()
 			os.execve("/bin/bash", ["bash", "--norc", "--noprofile",
 			    "-i"], env)
 		self.text = ""
