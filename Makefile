@@ -45,7 +45,25 @@ PGOBJS	 = $(PGSRCS:src/pglock/%.c=$(B)/pglock/%.o)
 
 all: hookrun $(PGLOCK)
 
+# hookrun itself is a static PIE: nothing for a dynamic loader to open, map
+# and relocate at each start (a third of its system calls for `hookrun --
+# /bin/true`), runnable in any image, its addresses still randomized.
+# `make LINK=dynamic` links it against the shared C library instead.
+LINK	?= static-pie
+ifeq ($(LINK),static-pie)
+HOOKRUN_LINK = -static-pie
+HOOKRUN_LIBS = -lev -linih -lcares
+else
+HOOKRUN_LINK =
+HOOKRUN_LIBS = $(LDLIBS)
+endif
+
 hookrun: $(OBJS)
+	$(CC) $(LDFLAGS) $(HOOKRUN_LINK) -o $@ $(OBJS) $(HOOKRUN_LIBS)
+
+# The same against the shared C library: for valgrind, which cannot follow
+# a static glibc's malloc, and for the dynamic figures of make bench.
+hookrun-dynamic: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
 $(B)/%.o: src/%.c $(wildcard include/*.h) | $(B)
@@ -82,8 +100,8 @@ golden: hookrun
 
 # The lock tests use hookrun-pglock, and skip its part where libpq is missing;
 # the probe tests run hookrun-static in an empty root.
-blackbox: hookrun static $(PGLOCK)
-	HOOKRUN=$(CURDIR)/hookrun $(PYTHON) -m pytest -q -p no:cacheprovider tests/blackbox
+blackbox: hookrun hookrun-dynamic static $(PGLOCK)
+	HOOKRUN=$(CURDIR)/hookrun HOOKRUN_DYNAMIC=$(CURDIR)/hookrun-dynamic $(PYTHON) -m pytest -q -p no:cacheprovider tests/blackbox
 
 # The whole black-box suite again, against a build with ASan and UBSan.
 asan: $(PGLOCK)
@@ -133,9 +151,15 @@ container: all static
 systemd: all
 	tests/systemd/run
 
-# A statically linked hookrun for scratch or distroless images.
+# A statically linked hookrun for scratch or distroless images: hookrun
+# itself, unless it was linked against the shared C library.
+ifeq ($(LINK),static-pie)
+static: hookrun
+	cp hookrun hookrun-static
+else
 static:
 	$(MAKE) B=build-static LDFLAGS="-static" LDLIBS="-lev -linih -lcares" hookrun-static
+endif
 
 hookrun-static: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
@@ -157,7 +181,7 @@ deps:
 	@sh tests/deps.sh
 
 # Every benchmark, then the figures side by side (tests/bench/README.md).
-bench: hookrun
+bench: hookrun hookrun-dynamic
 	-$(MAKE) static
 	bash tests/bench/table
 
@@ -172,7 +196,7 @@ ifneq ($(PGLOCK),)
 endif
 
 clean:
-	rm -rf $(B) build-asan build-static build-fuzz hookrun hookrun-asan hookrun-static \
+	rm -rf $(B) build-asan build-static build-fuzz hookrun hookrun-asan hookrun-dynamic hookrun-static \
 		hookrun-pglock
 
 help:

@@ -48,9 +48,12 @@ void	 spawn_req_init(struct spawn_req *req, const char *path,
 
 /*
  * Records what children get back: the signal mask hookrun was started with,
- * and whether SIGCHLD was ignored (the one disposition hookrun changes).
+ * whether SIGCHLD was ignored (the one disposition hookrun changes), and
+ * the launcher's umask (hookrun's own is 022, so that the files it makes
+ * have the modes it asks for without a chmod).
  */
-void	 spawn_init(const sigset_t *launch_mask, int chld_ignored);
+void	 spawn_init(const sigset_t *launch_mask, int chld_ignored,
+	    mode_t launch_umask);
 
 /*
  * Starts req in a new process group with the launcher's signal state and

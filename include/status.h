@@ -63,7 +63,6 @@ void	 status_health(enum status_health h);
 void	 status_restarts(long n);
 /* hookrun exits with status: written now. */
 void	 status_exit(int status);
-void	 status_close(void);
 
 /* statusread.c: the reader, hookrun --status. Pure but for status_show. */
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ev.h>
@@ -128,16 +129,49 @@ loop_syserr(const char *msg)
 
 /*
  * libev wakes every minute unless it has a timerfd (to see the clock jump),
- * which it makes for a periodic.
+ * which it makes for a periodic. Most waits never need one: the signalfd
+ * alone is read without the loop (signals.c), and a hook or a probe has
+ * its timeout. The first wait of the loop that lasts near a minute (a hook
+ * with timeout = 0, say) gives libev its timerfd, once; from then on it
+ * sleeps as long as there is nothing to do.
  */
+#define QUIET_AFTER	5.
+
+static ev_tstamp	 slept_at;
+static ev_prepare	 quiet_now;
+
 static void
-loop_quiet(struct ev_loop *loop)
+quiet_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 {
 	ev_periodic p;
 
+	(void)revents;
+	ev_prepare_stop(loop, w);
 	ev_periodic_init(&p, NULL, 0., 0., 0);
 	ev_periodic_start(loop, &p);
 	ev_periodic_stop(loop, &p);
+}
+
+static void
+loop_release(struct ev_loop *loop) EV_NOEXCEPT
+{
+	slept_at = ev_now(loop);
+}
+
+static void
+loop_acquire(struct ev_loop *loop) EV_NOEXCEPT
+{
+	if (ev_time() - slept_at < QUIET_AFTER)
+		return;
+	ev_set_loop_release_cb(loop, NULL, NULL);
+	ev_prepare_start(loop, &quiet_now);
+}
+
+static void
+loop_quiet(struct ev_loop *loop)
+{
+	ev_prepare_init(&quiet_now, quiet_cb);
+	ev_set_loop_release_cb(loop, loop_release, loop_acquire);
 }
 
 struct options {
@@ -332,6 +366,7 @@ main(int argc, char **argv)
 	struct config cfg;
 	struct runtime rt;
 	struct signals_launch launch;
+	mode_t launch_umask;
 	int status;
 
 	if (argc > 1 && strcmp(argv[1], GUARD_FLAG) == 0)
@@ -378,6 +413,8 @@ main(int argc, char **argv)
 	}
 
 	ev_set_syserr_cb(loop_syserr);
+	/* Files hookrun makes get the modes it asks for; children the launcher's. */
+	launch_umask = umask(022);
 
 	memset(&rt, 0, sizeof(rt));
 	rt.cfg = &cfg;
@@ -396,7 +433,7 @@ main(int argc, char **argv)
 		ev_loop_destroy(rt.loop);
 		return 70;
 	}
-	spawn_init(&launch.mask, launch.chld_ignored);
+	spawn_init(&launch.mask, launch.chld_ignored, launch_umask);
 	/* As PID 1 too: every orphan is ours then anyway, and it costs no getpid. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_debug("prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
@@ -409,11 +446,10 @@ main(int argc, char **argv)
 	/* What a slow reader has not taken yet, it gets a little longer for. */
 	sink_stop(SINK_EXIT_MS);
 
-	status_close();
 	dns_shutdown();
 	exports_free(&rt);
 	config_free(&cfg);
-	/* The signalfd goes with the process; the loop's memory is given back. */
+	/* The signalfd and the status directory close with the process. */
 	ev_loop_destroy(rt.loop);
 	return status;
 }

@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -29,6 +30,7 @@
 
 static sigset_t		 launch_mask;
 static int		 chld_ignored;	/* by the launcher: hookrun set it back */
+static mode_t		 launch_umask = 022;	/* hookrun's own is 022 */
 static pid_t		 self;		/* hookrun's pid, once a child needs it */
 static int		 guard_ok = -1;	/* /proc/self/exe can be run; -1: unknown */
 static char		 child_stack[CHILD_STACK] __attribute__((aligned(4096)));
@@ -46,10 +48,11 @@ struct child {
 };
 
 void
-spawn_init(const sigset_t *mask, int chld_was_ignored)
+spawn_init(const sigset_t *mask, int chld_was_ignored, mode_t umask_was)
 {
 	launch_mask = *mask;
 	chld_ignored = chld_was_ignored;
+	launch_umask = umask_was;
 }
 
 /*
@@ -192,6 +195,8 @@ child_main(void *arg)
 	}
 	if (r->listen_pid != NULL)
 		child_listen_pid(r->listen_pid, getpid());
+	if (launch_umask != 022)
+		umask(launch_umask);
 	sigprocmask(SIG_SETMASK, &launch_mask, NULL);
 	execve(c->path, c->argv, r->envp);
 	return child_fail(c, "exec");

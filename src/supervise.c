@@ -37,7 +37,7 @@ struct supervisor {
 	pid_t			 pid;		/* 0: the app is not running */
 	struct child_watch	 child;
 	ev_timer		 timer;		/* stop_timeout, restart delay */
-	ev_idle			 trim;		/* memory_trim, once the loop is quiet */
+	ev_timer		 trim;		/* memory_trim, once running a while */
 	struct phase_run	 post;		/* post_start */
 	struct phase_run	 pre;		/* pre_stop */
 	double			 started;	/* of the app, monotonic s */
@@ -103,15 +103,19 @@ sv_done(struct supervisor *sv)
 }
 
 /*
- * Nothing is due until the app changes: memory goes back once the loop has
- * nothing else to do, so that an app that is over at once (its exit
- * already pending) costs none of it.
+ * Nothing is due until the app changes: the memory that loading and the
+ * hooks touched goes back once the app has been running a moment, so that
+ * an app that is over at once costs none of it, and a waiting hookrun
+ * stays small.
  */
+#define TRIM_AFTER	0.1
+
 static void
-trim_cb(struct ev_loop *loop, ev_idle *w, int revents)
+trim_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
+	(void)loop;
+	(void)w;
 	(void)revents;
-	ev_idle_stop(loop, w);
 	memory_trim();
 }
 
@@ -119,7 +123,9 @@ trim_cb(struct ev_loop *loop, ev_idle *w, int revents)
 static void
 running(struct supervisor *sv)
 {
-	ev_idle_start(sv->rt->loop, &sv->trim);
+	ev_timer_stop(sv->rt->loop, &sv->trim);
+	ev_timer_set(&sv->trim, TRIM_AFTER, 0.);
+	ev_timer_start(sv->rt->loop, &sv->trim);
 	status_state(STATUS_RUNNING);
 	notify_wait_over();
 	if (!sv->ready_sent)
@@ -507,12 +513,12 @@ supervise_run(struct runtime *rt)
 	}
 	ev_timer_init(&sv.timer, timer_cb, 0., 0.);
 	sv.timer.data = &sv;
-	ev_idle_init(&sv.trim, trim_cb);
+	ev_timer_init(&sv.trim, trim_cb, TRIM_AFTER, 0.);
 	active = &sv;
 	app_start(&sv);
 	while (sv.state != SV_DONE)
 		signals_run_once(rt->loop);
-	ev_idle_stop(rt->loop, &sv.trim);
+	ev_timer_stop(rt->loop, &sv.trim);
 	active = NULL;
 	notify_app_close(rt->loop);
 	restart_free(&sv.restart);

@@ -20,6 +20,27 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 HOOKRUN = os.environ.get("HOOKRUN") or os.path.join(ROOT, "hookrun")
 SANITIZED = os.environ.get("HOOKRUN_SANITIZED") == "1"
+# The same program linked against the shared C library (make blackbox builds
+# it): valgrind cannot follow a static glibc's malloc.
+HOOKRUN_DYNAMIC = os.environ.get("HOOKRUN_DYNAMIC") or HOOKRUN
+
+
+def elf_static(path):
+	"""True when path is a 64-bit ELF file without a program interpreter."""
+	try:
+		with open(path, "rb") as f:
+			h = f.read(64)
+			if len(h) < 64 or h[:4] != b"\x7fELF" or h[4] != 2:
+				return False
+			phoff = int.from_bytes(h[32:40], "little")
+			size = int.from_bytes(h[54:56], "little")
+			num = int.from_bytes(h[56:58], "little")
+			f.seek(phoff)
+			ph = f.read(size * num)
+	except OSError:
+		return False
+	return all(int.from_bytes(ph[i * size:i * size + 4], "little") != 3
+	    for i in range(num))
 
 # Every run of hookrun is bounded by this; on overrun its group is killed.
 RUN_TIMEOUT = 30.0

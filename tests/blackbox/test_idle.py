@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from conftest import HOOKRUN, SANITIZED, term_trapping_script, wait_for
+from conftest import HOOKRUN, HOOKRUN_DYNAMIC, SANITIZED, elf_static, \
+    term_trapping_script, wait_for
 from pid1util import read_pid, start_cmd
 
 
@@ -35,9 +36,10 @@ def test_idle_hookrun_makes_no_system_call(hr):
 	    """)
 	run = hr.start("-c", hr.cfg)
 	read_pid(hr, "app.pid", run)
-	# Let start-up settle: the app's exec, the log line.
+	# Let start-up settle: the app's exec, the log line, the memory trim
+	# (0.1 s after the app runs).
 	assert wait_for(lambda: "app started" in run.err()), run.err()
-	time.sleep(0.2)
+	time.sleep(0.5)
 
 	before = ctxt_switches(run.pid)
 	time.sleep(1.5)
@@ -69,6 +71,8 @@ def test_idle_hookrun_makes_no_system_call(hr):
 
 @pytest.mark.skipif(SANITIZED, reason="valgrind does not run ASan builds")
 @pytest.mark.skipif(shutil.which("valgrind") is None, reason="needs valgrind")
+@pytest.mark.skipif(elf_static(HOOKRUN_DYNAMIC),
+    reason="valgrind needs a dynamic build: make hookrun-dynamic")
 def test_valgrind_finds_no_error_nor_leak_over_a_whole_lifecycle(hr):
 	term_trapping_script(hr, "app.sh", "echo app-term >> @D@/order; exit 7",
 	    pidfile="app.pid")
@@ -94,7 +98,7 @@ def test_valgrind_finds_no_error_nor_leak_over_a_whole_lifecycle(hr):
 	    """)
 	run = start_cmd(hr, ["valgrind", "-q", "--leak-check=full",
 	    "--show-leak-kinds=all", "--errors-for-leak-kinds=all",
-	    "--error-exitcode=1", HOOKRUN, "-c", hr.cfg])
+	    "--error-exitcode=1", HOOKRUN_DYNAMIC, "-c", hr.cfg])
 	read_pid(hr, "app.pid", run, timeout=60)
 	assert wait_for(lambda: "warm" in run.out(), 30), run.err()
 	run.signal(signal.SIGTERM)
@@ -223,3 +227,54 @@ def test_no_dns_query_outlives_the_wait_that_asked_it(hr):
 		assert run.wait().rc == 143
 	finally:
 		dns.close()
+
+
+def timerfds(pid):
+	"""How many timerfds PID has open."""
+	n = 0
+	for fd in os.listdir("/proc/%d/fd" % pid):
+		try:
+			n += os.readlink("/proc/%d/fd/%s" % (pid, fd)) == \
+			    "anon_inode:[timerfd]"
+		except OSError:
+			pass
+	return n
+
+
+@pytest.mark.skipif(os.uname().machine not in ("x86_64", "aarch64"),
+    reason="reads /proc/PID/syscall")
+def test_the_loop_gets_its_timerfd_after_a_long_wait_not_at_start(hr):
+	# libev without a timerfd wakes once a minute in a wait that has no
+	# timer (a hook with timeout = 0): hookrun gives it one after the
+	# first wait of 5 s or more, not at start, where it would cost five
+	# system calls that a short run never needs.
+	hr.config("""
+	    [pre_start:short]
+	    exec = sh -c 'touch @D@/short; exec sleep 2'
+	    timeout = 0
+
+	    [pre_start:long]
+	    exec = sleep 6
+	    timeout = 0
+
+	    [pre_start:after]
+	    exec = sh -c 'touch @D@/after; exec sleep 60'
+	    timeout = 0
+
+	    [start]
+	    exec = sleep 100
+	    """)
+	run = hr.start("-c", hr.cfg)
+	assert wait_for(lambda: os.path.exists(hr.path("short")), 10), run.err()
+	got = []
+	assert wait_for(lambda: got.append(wait_timeout(run.pid)) or
+	    got[-1] == 59743, 1.5), "sleeps with timeouts %r" % got[-5:]
+	assert timerfds(run.pid) == 0
+	assert wait_for(lambda: os.path.exists(hr.path("after")), 20), run.err()
+	got = []
+	day = 24 * 3600 * 1000
+	assert wait_for(lambda: got.append(wait_timeout(run.pid)) or
+	    (got[-1] or 0) > day, 3), "sleeps with timeouts %r" % got[-5:]
+	assert timerfds(run.pid) == 1
+	run.signal(signal.SIGTERM)
+	assert run.wait().rc == 143, run.err()

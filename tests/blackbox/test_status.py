@@ -319,3 +319,27 @@ def test_an_unprivileged_hookrun_keeps_its_status_where_it_may(hr, world):
 	r = hr.spawn(as_4242(HOOKRUN, "-v", "-c", cfg), cwd=world).wait()
 	assert r.rc == 0, r
 	assert "status_file /run/hookrun/status: " in r.err, r
+
+
+def test_hooks_and_app_get_the_launchers_umask_the_status_file_0644(hr):
+	# hookrun makes its own files with umask 022 (no chmod after each),
+	# but every process it starts gets the umask it was started with.
+	hr.config("""
+	    [hookrun]
+	    hooks_dir = @D@/hooks.d
+	    status_file = @D@/run/status
+
+	    [pre_start:hook]
+	    exec = sh -c 'umask > @D@/hook.umask'
+
+	    [start]
+	    exec = sh -c 'umask > @D@/app.umask'
+	    """)
+	r = hr.run("-c", hr.cfg, preexec_fn=lambda: os.umask(0o077))
+	assert r.rc == 0, r
+	assert hr.read("hook.umask").strip() == "0077", r
+	assert hr.read("app.umask").strip() == "0077", r
+	assert stat.S_IMODE(os.stat(hr.path("run/status")).st_mode) == 0o644
+	r = hr.run("-c", hr.cfg, preexec_fn=lambda: os.umask(0o002))
+	assert r.rc == 0, r
+	assert hr.read("app.umask").strip() == "0002", r
