@@ -48,10 +48,15 @@ all: hookrun $(PGLOCK)
 # hookrun itself is a static PIE: nothing for a dynamic loader to open, map
 # and relocate at each start (a third of its system calls for `hookrun --
 # /bin/true`), runnable in any image, its addresses still randomized.
-# `make LINK=dynamic` links it against the shared C library instead.
+# `make LINK=dynamic` links it against the shared C library instead;
+# `make LINK=static` statically at a fixed address (12 KiB less dirty
+# memory, the relocated pointers of a PIE, but no address randomization).
 LINK	?= static-pie
 ifeq ($(LINK),static-pie)
 HOOKRUN_LINK = -static-pie
+HOOKRUN_LIBS = -lev -linih -lcares
+else ifeq ($(LINK),static)
+HOOKRUN_LINK = -static
 HOOKRUN_LIBS = -lev -linih -lcares
 else
 HOOKRUN_LINK =
@@ -153,7 +158,7 @@ systemd: all
 
 # A statically linked hookrun for scratch or distroless images: hookrun
 # itself, unless it was linked against the shared C library.
-ifeq ($(LINK),static-pie)
+ifneq ($(filter static static-pie,$(LINK)),)
 static: hookrun
 	cp hookrun hookrun-static
 else
