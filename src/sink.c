@@ -1,12 +1,14 @@
 /* sink.c: hookrun's own stdout and stderr: each an ordered queue of bytes, written without */
 /* blocking the loop. Hook output and hookrun's messages go through it, so a slow reader */
-/* holds up hook output, never timers, signals or the app's supervision. */
+/* holds up hook output, never timers, signals or the app's supervision. Messages are */
+/* staged and written together, before hookrun next waits. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -34,6 +36,7 @@ struct sink {
 	size_t			 off;		/* written so far */
 	size_t			 len;		/* queued, written included */
 	ev_io			 wio;
+	size_t			 staged;	/* messages queued, not yet tried */
 	unsigned long		 dropped;	/* messages with no room */
 	struct sink_waiter	*waiters;
 };
@@ -42,6 +45,8 @@ static struct sink	 sinks[2];
 static struct sink	*by_dest[3];	/* stderr's may be stdout's: one order */
 static struct ev_loop	*sink_loop;
 static void		(*on_dropped)(unsigned long);
+static ev_prepare	 flusher;	/* active only while a message is staged */
+static int		 exit_hooked;
 
 static void	 wio_cb(struct ev_loop *, ev_io *, int);
 
@@ -151,8 +156,9 @@ wait_room(struct sink *k, int ms)
 	return poll(&pfd, 1, ms) > 0 ? 0 : -1;
 }
 
+/* Adds p to k's queue, mapped the first time; -1 when it has no room. */
 static int
-queue(struct sink *k, const char *p, size_t n)
+append(struct sink *k, const char *p, size_t n)
 {
 	if (k->q == NULL) {
 		k->q = mmap(NULL, SINK_QUEUE, PROT_READ | PROT_WRITE,
@@ -171,6 +177,14 @@ queue(struct sink *k, const char *p, size_t n)
 		return -1;
 	memcpy(k->q + k->len, p, n);
 	k->len += n;
+	return 0;
+}
+
+static int
+queue(struct sink *k, const char *p, size_t n)
+{
+	if (append(k, p, n) == -1)
+		return -1;
 	ev_io_start(sink_loop, &k->wio);
 	return 0;
 }
@@ -223,10 +237,54 @@ wio_cb(struct ev_loop *loop, ev_io *w, int revents)
 	wake(k);
 }
 
+/* Writes k's staged messages (and what waits before them) as far as the reader takes them. */
+static void
+flush(struct sink *k)
+{
+	if (k->staged == 0)
+		return;
+	k->staged = 0;
+	k->off += write_some(k, k->q + k->off, k->len - k->off);
+	if (k->off == k->len)
+		k->off = k->len = 0;	/* wio, if active, still wakes waiters */
+	else
+		ev_io_start(sink_loop, &k->wio);
+}
+
+void
+sink_flush(void)
+{
+	if (sink_loop == NULL || !ev_is_active(&flusher))
+		return;
+	ev_prepare_stop(sink_loop, &flusher);
+	/* stdout's first: both may be one file, and this keeps their order. */
+	flush(&sinks[0]);
+	flush(&sinks[1]);
+}
+
+static void
+flusher_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	sink_flush();
+}
+
+/* An exit() from a callback: what is staged is written, as far as it goes. */
+static void
+sink_exit(void)
+{
+	sink_flush();
+}
+
 void
 sink_start(struct ev_loop *loop)
 {
 	sink_loop = loop;
+	ev_prepare_init(&flusher, flusher_cb);
+	if (!exit_hooked)
+		exit_hooked = atexit(sink_exit) == 0;
 }
 
 static int64_t
@@ -244,6 +302,7 @@ sink_stop(int timeout_ms)
 	int64_t end = now_ms() + timeout_ms, left;
 	int i;
 
+	sink_flush();
 	for (i = 0; i < 2; i++) {
 		struct sink *k = &sinks[i];
 
@@ -252,7 +311,7 @@ sink_stop(int timeout_ms)
 			k->off += write_some(k, k->q + k->off, k->len - k->off);
 		if (sink_loop != NULL && k->open)
 			ev_io_stop(sink_loop, &k->wio);
-		k->off = k->len = 0;
+		k->off = k->len = k->staged = 0;
 		k->waiters = NULL;
 	}
 	sink_loop = NULL;
@@ -274,7 +333,28 @@ sink_room(int dest)
 void
 sink_put(int dest, const char *p, size_t n)
 {
-	(void)sink_write(sink_of(dest), p, n);
+	struct sink *k = sink_of(dest);
+
+	/* The messages staged so far come first, on either stream. */
+	sink_flush();
+	(void)sink_write(k, p, n);
+}
+
+/*
+ * Staged up to PIPE_BUF at a time: a write of that size to a pipe is never
+ * split, so the app's own lines to the same pipe cannot cut a message.
+ */
+static int
+stage(struct sink *k, const char *p, size_t n)
+{
+	if (k->staged > 0 && k->staged + n > PIPE_BUF)
+		sink_flush();
+	if (append(k, p, n) == -1)
+		return -1;
+	k->staged += n;
+	if (!ev_is_active(&flusher))
+		ev_prepare_start(sink_loop, &flusher);
+	return 0;
 }
 
 void
@@ -282,7 +362,8 @@ sink_message(int dest, const char *p, size_t n)
 {
 	struct sink *k = sink_of(dest);
 
-	if (k->dropped > 0 || sink_write(k, p, n) == -1)
+	if (k->dropped > 0 || (sink_loop != NULL ? stage(k, p, n) :
+	    sink_write(k, p, n)) == -1)
 		k->dropped++;
 }
 
