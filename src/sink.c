@@ -36,7 +36,6 @@ struct sink {
 	size_t			 off;		/* written so far */
 	size_t			 len;		/* queued, written included */
 	ev_io			 wio;
-	size_t			 staged;	/* messages queued, not yet tried */
 	unsigned long		 dropped;	/* messages with no room */
 	struct sink_waiter	*waiters;
 };
@@ -47,6 +46,17 @@ static struct ev_loop	*sink_loop;
 static void		(*on_dropped)(unsigned long);
 static ev_prepare	 flusher;	/* active only while a message is staged */
 static int		 exit_hooked;
+
+/*
+ * Messages staged for one sink, PIPE_BUF at most: a write of that size to
+ * a pipe is never split, so the app's own lines to the same pipe cannot
+ * cut a message. A page of its own, given back by sink_trim; the queue is
+ * mapped only for a reader that is slow.
+ */
+static char		 stage_buf[PIPE_BUF] __attribute__((aligned(4096)));
+static size_t		 stage_len;
+static struct sink	*stage_sink;
+static int		 stage_touched;
 
 static void	 wio_cb(struct ev_loop *, ev_io *, int);
 
@@ -156,9 +166,8 @@ wait_room(struct sink *k, int ms)
 	return poll(&pfd, 1, ms) > 0 ? 0 : -1;
 }
 
-/* Adds p to k's queue, mapped the first time; -1 when it has no room. */
 static int
-append(struct sink *k, const char *p, size_t n)
+queue(struct sink *k, const char *p, size_t n)
 {
 	if (k->q == NULL) {
 		k->q = mmap(NULL, SINK_QUEUE, PROT_READ | PROT_WRITE,
@@ -177,14 +186,6 @@ append(struct sink *k, const char *p, size_t n)
 		return -1;
 	memcpy(k->q + k->len, p, n);
 	k->len += n;
-	return 0;
-}
-
-static int
-queue(struct sink *k, const char *p, size_t n)
-{
-	if (append(k, p, n) == -1)
-		return -1;
 	ev_io_start(sink_loop, &k->wio);
 	return 0;
 }
@@ -237,29 +238,19 @@ wio_cb(struct ev_loop *loop, ev_io *w, int revents)
 	wake(k);
 }
 
-/* Writes k's staged messages (and what waits before them) as far as the reader takes them. */
-static void
-flush(struct sink *k)
-{
-	if (k->staged == 0)
-		return;
-	k->staged = 0;
-	k->off += write_some(k, k->q + k->off, k->len - k->off);
-	if (k->off == k->len)
-		k->off = k->len = 0;	/* wio, if active, still wakes waiters */
-	else
-		ev_io_start(sink_loop, &k->wio);
-}
-
 void
 sink_flush(void)
 {
-	if (sink_loop == NULL || !ev_is_active(&flusher))
+	struct sink *k = stage_sink;
+
+	if (sink_loop != NULL && ev_is_active(&flusher))
+		ev_prepare_stop(sink_loop, &flusher);
+	if (stage_len == 0)
 		return;
-	ev_prepare_stop(sink_loop, &flusher);
-	/* stdout's first: both may be one file, and this keeps their order. */
-	flush(&sinks[0]);
-	flush(&sinks[1]);
+	/* Out now, or queued after what waits for a slow reader. */
+	if (sink_write(k, stage_buf, stage_len) == -1)
+		k->dropped++;
+	stage_len = 0;
 }
 
 static void
@@ -311,7 +302,7 @@ sink_stop(int timeout_ms)
 			k->off += write_some(k, k->q + k->off, k->len - k->off);
 		if (sink_loop != NULL && k->open)
 			ev_io_stop(sink_loop, &k->wio);
-		k->off = k->len = k->staged = 0;
+		k->off = k->len = 0;
 		k->waiters = NULL;
 	}
 	sink_loop = NULL;
@@ -340,18 +331,17 @@ sink_put(int dest, const char *p, size_t n)
 	(void)sink_write(k, p, n);
 }
 
-/*
- * Staged up to PIPE_BUF at a time: a write of that size to a pipe is never
- * split, so the app's own lines to the same pipe cannot cut a message.
- */
 static int
 stage(struct sink *k, const char *p, size_t n)
 {
-	if (k->staged > 0 && k->staged + n > PIPE_BUF)
+	if (stage_len > 0 && (stage_sink != k || stage_len + n > PIPE_BUF))
 		sink_flush();
-	if (append(k, p, n) == -1)
-		return -1;
-	k->staged += n;
+	if (n > PIPE_BUF)	/* too long to stage: after what was */
+		return sink_write(k, p, n);
+	memcpy(stage_buf + stage_len, p, n);
+	stage_len += n;
+	stage_sink = k;
+	stage_touched = 1;
 	if (!ev_is_active(&flusher))
 		ev_prepare_start(sink_loop, &flusher);
 	return 0;
@@ -408,6 +398,10 @@ sink_trim(void)
 {
 	int i;
 
+	if (stage_touched && stage_len == 0) {
+		madvise(stage_buf, sizeof(stage_buf), MADV_DONTNEED);
+		stage_touched = 0;
+	}
 	for (i = 0; i < 2; i++)
 		if (sinks[i].q != NULL && sinks[i].len == 0) {
 			munmap(sinks[i].q, SINK_QUEUE);
