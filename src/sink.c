@@ -242,6 +242,7 @@ void
 sink_flush(void)
 {
 	struct sink *k = stage_sink;
+	const char *p;
 
 	if (sink_loop != NULL && ev_is_active(&flusher))
 		ev_prepare_stop(sink_loop, &flusher);
@@ -249,7 +250,8 @@ sink_flush(void)
 		return;
 	/* Out now, or queued after what waits for a slow reader. */
 	if (sink_write(k, stage_buf, stage_len) == -1)
-		k->dropped++;
+		for (p = stage_buf; p < stage_buf + stage_len; p++)
+			k->dropped += *p == '\n';	/* each ends one */
 	stage_len = 0;
 }
 
