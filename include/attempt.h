@@ -43,6 +43,7 @@ struct attempt {
 	int			 kill_sent;
 	int			 timed_out;	/* the result is 124 */
 	int			 exited;	/* its process was reaped */
+	int			 gone;		/* and then its group was empty */
 	int			 wstatus;	/* and how */
 	int			 lock_lost;	/* an exec lock went while it ran */
 	int			 skipped;	/* its once key was recorded */
@@ -51,6 +52,7 @@ struct attempt {
 	struct lock		 lock;
 	struct output		 out;
 	struct exports		 exp;		/* this attempt's HOOKRUN_ENV_FILE */
+	struct pipe_closing	 closing;	/* out's and exp's pipes, done with */
 	struct hookwait		 wait;		/* wait =: no process */
 	struct cgroup_hook	 cg;		/* its control group, where there is one */
 };

@@ -3,10 +3,12 @@
 #define HOOKRUN_EXPORTS_H
 
 #include <ev.h>
+#include <poll.h>
 #include <stddef.h>
 #include <sys/types.h>
 
 #include "config.h"
+#include "pipe.h"
 #include "runtime.h"
 
 /*
@@ -33,6 +35,8 @@ struct exports {
 	size_t		 cap;
 	int		 over;		/* it wrote more than EXPORTS_TOTAL_MAX */
 	int		 nonblock;	/* O_NONBLOCK set (no RWF_NOWAIT here) */
+	int		 taken;		/* read after its hook's group was gone */
+	struct pipe_closing *closing;	/* its pipe closes there; NULL: at once */
 	char		 path[32];	/* "/dev/fd/N" */
 };
 
@@ -43,8 +47,16 @@ int	 exports_open(struct exports *x, const struct proc *p);
  * blocks on a full pipe.
  */
 void	 exports_start(struct ev_loop *loop, struct exports *x);
+/* Adds x's read end to p (events POLLIN); returns how many (0 or 1). */
+int	 exports_pollfd(const struct exports *x, struct pollfd *p);
 /*
- * The attempt is over: reads what is left without waiting (a background
+ * The hook's process group is gone, so none of it can write more: reads
+ * what look (a poll(2) just made, nlook entries) says is there, or all
+ * there is when look has no word of it; exports_collect reads no more.
+ */
+void	 exports_take(struct exports *x, const struct pollfd *look, int nlook);
+/*
+ * The attempt is over: reads what is left without waiting (unless taken) (a background
  * child may still hold the write end), closes the channel and, when ok,
  * adds its KEY=value lines to rt->exports. Lines that are malformed, keys
  * h may not export (its exports =, or by default: any but LD_* for a hook

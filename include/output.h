@@ -3,8 +3,10 @@
 #define HOOKRUN_OUTPUT_H
 
 #include <ev.h>
+#include <poll.h>
 #include <stddef.h>
 
+#include "pipe.h"
 #include "sink.h"
 
 struct output;
@@ -33,6 +35,7 @@ struct output {
 	char			 prefix[256];
 	size_t			 prefixlen;
 	struct output_stream	 s[2];
+	struct pipe_closing	*closing;	/* its pipes close there; NULL: at once */
 	int			 finishing;
 	output_done_fn		 done;
 	void			*arg;
@@ -51,15 +54,20 @@ struct output {
 int	 output_open(struct output *o, const char *phase, const char *hook,
 	    int child_fds[2]);
 void	 output_start(struct ev_loop *loop, struct output *o);
+/* Adds o's open read ends to p (events POLLIN); returns how many (0 to 2). */
+int	 output_pollfds(const struct output *o, struct pollfd *p);
 /*
  * The hook has exited: reads what its pipes hold now, but does not wait for
  * EOF (a background child may hold them open), ends a last partial line
  * with a newline, and calls done (possibly before returning) once every
  * byte is on its way (in hookrun's output queue, ahead of any message
  * logged after done); until then o must stay where it is. A slow reader of
- * hookrun's output delays done, never the event loop.
+ * hookrun's output delays done, never the event loop. look (nlook entries,
+ * or NULL) is a poll(2) just made by the caller: a pipe it says is empty is
+ * not read at all.
  */
-void	 output_finish(struct output *o, output_done_fn done, void *arg);
+void	 output_finish(struct output *o, const struct pollfd *look, int nlook,
+	    output_done_fn done, void *arg);
 /* Stops at once: what was read goes out, what was not is dropped; both ends close. */
 void	 output_close(struct output *o);
 

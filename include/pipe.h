@@ -1,4 +1,4 @@
-/* pipe.h: reading a child's pipe without waiting, though it is left blocking. */
+/* pipe.h: a child's pipes: read without waiting (though left blocking), closed together. */
 #ifndef HOOKRUN_PIPE_H
 #define HOOKRUN_PIPE_H
 
@@ -10,5 +10,24 @@
  * refuses it, O_NONBLOCK is set on fd once (*nonblock records it).
  */
 ssize_t	 pipe_read_nowait(int fd, int *nonblock, char *p, size_t len);
+
+#define PIPE_CLOSING_MAX	8
+
+/*
+ * An attempt's descriptors, kept open until they are all done with and then
+ * closed together: one close_range(2) for each run of consecutive numbers
+ * among them (pipes made one after the other are one run), so that no
+ * descriptor but these is ever closed. A descriptor in it is still open,
+ * so no other can take its number meanwhile.
+ */
+struct pipe_closing {
+	int	 fd[PIPE_CLOSING_MAX];
+	int	 n;
+};
+
+/* Adds fd to c; with c NULL (or full), closes it now. */
+void	 pipe_close_later(struct pipe_closing *c, int fd);
+/* Closes every descriptor in c; c is empty again. */
+void	 pipe_close_all(struct pipe_closing *c);
 
 #endif

@@ -39,6 +39,11 @@ int	 signals_init(struct ev_loop *loop, signals_fn fn, void *arg,
  * system call per signal, not an epoll_wait and a read.
  */
 void	 signals_run_once(struct ev_loop *loop);
+/*
+ * fn runs before each such blocking read, where the loop's prepare watchers
+ * do not: a handler that returned 0 may still have left work for one.
+ */
+void	 signals_before_wait(void (*fn)(void));
 /* 1 for TERM, INT and QUIT: the signals that stop hookrun. */
 int	 signals_stops(int sig);
 

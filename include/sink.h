@@ -34,12 +34,22 @@ size_t	 sink_room(int dest);
 /* Writes (or queues) n bytes of hook output; n is at most sink_room(dest). */
 void	 sink_put(int dest, const char *p, size_t n);
 /*
- * Writes (or queues) one of hookrun's own messages; with no room left, the
- * message is dropped and counted, and dropped(count) runs once there is
- * room again (it may write a message of its own).
+ * One of hookrun's own messages. Between sink_start and sink_stop it is
+ * staged, and the staged messages are written in one go, before the loop
+ * next waits (a prepare watcher, active only while one is staged), before
+ * any hook output on either stream, when PIPE_BUF bytes are staged, at
+ * sink_stop, and at exit(). With no room left, the message is dropped and
+ * counted, and dropped(count) runs once there is room again (it may write a
+ * message of its own).
  */
 void	 sink_message(int dest, const char *p, size_t n);
 void	 sink_on_dropped(void (*dropped)(unsigned long count));
+/*
+ * Writes the staged messages now, as far as the reader takes them (the rest
+ * is queued): for a wait that is not the loop's (signals.c's blocking read).
+ * Never from a child that shares hookrun's memory.
+ */
+void	 sink_flush(void);
 
 /* Calls w->fn once dest has more room. */
 void	 sink_wait(int dest, struct sink_waiter *w);

@@ -1,6 +1,7 @@
 /* attempt.c: one attempt of a hook: its lock, its process and output, its timeout, TERM and KILL to its group. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -167,12 +168,27 @@ static void
 child_cb(struct child_watch *w, int wstatus)
 {
 	struct attempt *a = w->data;
+	struct pollfd look[3];
+	int n;
 
 	a->exited = 1;
 	a->wstatus = wstatus;
 	a->status = a->timed_out ? 124 : children_exit_status(wstatus);
+	/*
+	 * One look at all of the attempt's pipes, and only those it shows
+	 * data in are read. Its exports only when its group is gone: then
+	 * nothing of the hook's can add to them after the look.
+	 */
+	a->gone = group_gone(a);
+	n = output_pollfds(&a->out, look);
+	if (a->gone)
+		n += exports_pollfd(&a->exp, look + n);
+	if (n > 0 && poll(look, (nfds_t)n, 0) == -1)
+		n = 0;		/* then each is read as if it had data */
+	if (a->gone)
+		exports_take(&a->exp, look, n);
 	/* Its output first: a slow reader of hookrun's delays the rest. */
-	output_finish(&a->out, out_done, a);
+	output_finish(&a->out, look, n, out_done, a);
 }
 
 /* The hook's output is all on its way (see output_finish). */
@@ -187,10 +203,13 @@ out_done(struct output *o, void *data)
 	 * Its process group still runs: the hook is not over. After a TERM
 	 * with no KILL to follow (kill_timeout = 0), hookrun stops waiting.
 	 */
-	if (group_gone(a) || (a->term_sent && !ev_is_active(&a->timer))) {
+	if (a->gone || group_gone(a) || (a->term_sent &&
+	    !ev_is_active(&a->timer))) {
 		finish(a);
 		return;
 	}
+	/* Its output pipes close now: what the group writes there fails. */
+	pipe_close_all(&a->closing);
 	if (!a->term_sent)
 		log_event(LOG_INFO, a->phase, a->hook->name, "hook_group", -1,
 		    -1, "exited, but its process group %d still runs: the hook "
@@ -248,6 +267,8 @@ spawn_hook(struct attempt *a)
 	a->pid = hookproc_spawn(rt, h, a->phase, a->number,
 	    h->lock != NULL && h->lock_argv == NULL ? a->lock.fd : -1, &a->exp,
 	    &a->out, &a->out_open, &a->cg, &a->status);
+	/* Closed together once the attempt is over (finish). */
+	a->out.closing = a->exp.closing = &a->closing;
 	if (a->pid == -1) {
 		a->pid = 0;
 		finish(a);
@@ -327,6 +348,7 @@ finish(struct attempt *a)
 		a->status = LOCK_STATUS_FAILED;
 	log_result(a);
 	exports_collect(rt, &a->exp, a->hook, a->status == 0);
+	pipe_close_all(&a->closing);
 	a->pid = 0;
 	if (a->lock.state == LOCK_HELD)
 		lock_release(&a->lock, a->status == 0, released_cb);

@@ -114,15 +114,41 @@ exports_start(struct ev_loop *loop, struct exports *x)
 	ev_io_start(loop, &x->io);
 }
 
+int
+exports_pollfd(const struct exports *x, struct pollfd *p)
+{
+	if (!x->open)
+		return 0;
+	p->fd = x->rfd;
+	p->events = POLLIN;
+	p->revents = 0;
+	return 1;
+}
+
+void
+exports_take(struct exports *x, const struct pollfd *look, int nlook)
+{
+	int i;
+
+	if (!x->open || x->taken)
+		return;
+	x->taken = 1;
+	for (i = 0; i < nlook; i++)
+		if (look[i].fd == x->rfd && !(look[i].revents &
+		    (POLLIN | POLLHUP | POLLERR)))
+			return;
+	drain(x);
+}
+
 static void
 channel_close(struct ev_loop *loop, struct exports *x)
 {
 	ev_io_stop(loop, &x->io);
-	if (x->wfd >= 0)
-		close(x->wfd);
-	close(x->rfd);
+	pipe_close_later(x->closing, x->wfd);
+	pipe_close_later(x->closing, x->rfd);
 	x->rfd = x->wfd = -1;
 	x->open = 0;
+	x->taken = 0;
 }
 
 /* Control characters of a hook's bytes, shown as '?' in a message. */
@@ -257,7 +283,8 @@ exports_collect(struct runtime *rt, struct exports *x, const struct hook *h,
 
 	if (!x->open)
 		return;
-	drain(x);
+	if (!x->taken)
+		drain(x);
 	channel_close(rt->loop, x);
 	if (!ok || x->len == 0)
 		;

@@ -433,6 +433,7 @@ main(int argc, char **argv)
 		ev_loop_destroy(rt.loop);
 		return 70;
 	}
+	signals_before_wait(sink_flush);
 	spawn_init(&launch.mask, launch.chld_ignored, launch_umask);
 	/* As PID 1 too: every orphan is ours then anyway, and it costs no getpid. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)

@@ -173,7 +173,7 @@ stream_close(struct output_stream *s)
 	if (s->fd < 0)
 		return;
 	ev_io_stop(s->out->loop, &s->rio);
-	close(s->fd);
+	pipe_close_later(s->out->closing, s->fd);
 	s->fd = -1;
 	s->eof = 1;
 }
@@ -181,8 +181,7 @@ stream_close(struct output_stream *s)
 static void
 stream_close_wfd(struct output_stream *s)
 {
-	if (s->wfd >= 0)
-		close(s->wfd);
+	pipe_close_later(s->out->closing, s->wfd);
 	s->wfd = -1;
 }
 
@@ -337,8 +336,35 @@ output_start(struct ev_loop *loop, struct output *o)
 	}
 }
 
+int
+output_pollfds(const struct output *o, struct pollfd *p)
+{
+	int i, n = 0;
+
+	for (i = 0; i < 2; i++)
+		if (o->s[i].fd >= 0) {
+			p[n].fd = o->s[i].fd;
+			p[n].events = POLLIN;
+			p[n++].revents = 0;
+		}
+	return n;
+}
+
+/* Whether look says fd has nothing to read (no: not looked at). */
+static int
+looked_empty(int fd, const struct pollfd *look, int nlook)
+{
+	int i;
+
+	for (i = 0; look != NULL && i < nlook; i++)
+		if (look[i].fd == fd)
+			return !(look[i].revents & (POLLIN | POLLHUP | POLLERR));
+	return 0;
+}
+
 void
-output_finish(struct output *o, output_done_fn done, void *arg)
+output_finish(struct output *o, const struct pollfd *look, int nlook,
+    output_done_fn done, void *arg)
 {
 	int i, n;
 
@@ -351,7 +377,8 @@ output_finish(struct output *o, output_done_fn done, void *arg)
 		stream_close_wfd(s);
 		/* What the pipe holds now; a background child's later lines
 		 * are not waited for. */
-		if (s->fd >= 0 && ioctl(s->fd, FIONREAD, &n) == 0 && n > 0)
+		if (s->fd >= 0 && !looked_empty(s->fd, look, nlook) &&
+		    ioctl(s->fd, FIONREAD, &n) == 0 && n > 0)
 			s->left = (size_t)n;
 		else
 			s->left = 0;
@@ -376,7 +403,7 @@ output_close(struct output *o)
 			stream_move(s);
 			sink_unwait(s->dest, &s->waiter);
 		} else if (s->fd >= 0) {
-			close(s->fd);
+			pipe_close_later(o->closing, s->fd);
 			s->fd = -1;
 		}
 		buf_put(s->buf);

@@ -42,7 +42,7 @@ exec_cb(struct child_watch *w, int wstatus)
 	struct probe *p = w->data;
 
 	p->wstatus = wstatus;
-	output_finish(&p->out, exec_done, p);
+	output_finish(&p->out, NULL, 0, exec_done, p);
 }
 
 /* exec:COMMAND, in the context's workdir, as its user, with its env. */

@@ -18,6 +18,7 @@ static signals_fn	 handler;
 static void		*handler_arg;
 static pid_t		 self;		/* hookrun's pid, once needed */
 static int		 quiet;		/* the loop watches nothing but sfd */
+static void		(*before_wait)(void);	/* as a prepare watcher would */
 
 static int
 is_fault(int sig)
@@ -92,6 +93,8 @@ void
 signals_run_once(struct ev_loop *loop)
 {
 	if (quiet && ev_is_active(&sio)) {
+		if (before_wait != NULL)
+			before_wait();
 		quiet = !signals_read(loop);
 		return;
 	}
@@ -120,6 +123,12 @@ signals_init(struct ev_loop *loop, signals_fn fn, void *arg,
 	ev_io_init(&sio, signals_cb, sfd, EV_READ);
 	ev_io_start(loop, &sio);
 	return sfd;
+}
+
+void
+signals_before_wait(void (*fn)(void))
+{
+	before_wait = fn;
 }
 
 int

@@ -1,12 +1,14 @@
 /* sink.c: hookrun's own stdout and stderr: each an ordered queue of bytes, written without */
 /* blocking the loop. Hook output and hookrun's messages go through it, so a slow reader */
-/* holds up hook output, never timers, signals or the app's supervision. */
+/* holds up hook output, never timers, signals or the app's supervision. Messages are */
+/* staged and written together, before hookrun next waits. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -42,6 +44,19 @@ static struct sink	 sinks[2];
 static struct sink	*by_dest[3];	/* stderr's may be stdout's: one order */
 static struct ev_loop	*sink_loop;
 static void		(*on_dropped)(unsigned long);
+static ev_prepare	 flusher;	/* active only while a message is staged */
+static int		 exit_hooked;
+
+/*
+ * Messages staged for one sink, PIPE_BUF at most: a write of that size to
+ * a pipe is never split, so the app's own lines to the same pipe cannot
+ * cut a message. A page of its own, given back by sink_trim; the queue is
+ * mapped only for a reader that is slow.
+ */
+static char		 stage_buf[PIPE_BUF] __attribute__((aligned(4096)));
+static size_t		 stage_len;
+static struct sink	*stage_sink;
+static int		 stage_touched;
 
 static void	 wio_cb(struct ev_loop *, ev_io *, int);
 
@@ -224,9 +239,45 @@ wio_cb(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 void
+sink_flush(void)
+{
+	struct sink *k = stage_sink;
+	const char *p;
+
+	if (sink_loop != NULL && ev_is_active(&flusher))
+		ev_prepare_stop(sink_loop, &flusher);
+	if (stage_len == 0)
+		return;
+	/* Out now, or queued after what waits for a slow reader. */
+	if (sink_write(k, stage_buf, stage_len) == -1)
+		for (p = stage_buf; p < stage_buf + stage_len; p++)
+			k->dropped += *p == '\n';	/* each ends one */
+	stage_len = 0;
+}
+
+static void
+flusher_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	sink_flush();
+}
+
+/* An exit() from a callback: what is staged is written, as far as it goes. */
+static void
+sink_exit(void)
+{
+	sink_flush();
+}
+
+void
 sink_start(struct ev_loop *loop)
 {
 	sink_loop = loop;
+	ev_prepare_init(&flusher, flusher_cb);
+	if (!exit_hooked)
+		exit_hooked = atexit(sink_exit) == 0;
 }
 
 static int64_t
@@ -244,6 +295,7 @@ sink_stop(int timeout_ms)
 	int64_t end = now_ms() + timeout_ms, left;
 	int i;
 
+	sink_flush();
 	for (i = 0; i < 2; i++) {
 		struct sink *k = &sinks[i];
 
@@ -255,8 +307,8 @@ sink_stop(int timeout_ms)
 		k->off = k->len = 0;
 		k->waiters = NULL;
 	}
+	/* hookrun exits next: its memory goes with it, no trim. */
 	sink_loop = NULL;
-	sink_trim();
 }
 
 size_t
@@ -274,7 +326,27 @@ sink_room(int dest)
 void
 sink_put(int dest, const char *p, size_t n)
 {
-	(void)sink_write(sink_of(dest), p, n);
+	struct sink *k = sink_of(dest);
+
+	/* The messages staged so far come first, on either stream. */
+	sink_flush();
+	(void)sink_write(k, p, n);
+}
+
+static int
+stage(struct sink *k, const char *p, size_t n)
+{
+	if (stage_len > 0 && (stage_sink != k || stage_len + n > PIPE_BUF))
+		sink_flush();
+	if (n > PIPE_BUF)	/* too long to stage: after what was */
+		return sink_write(k, p, n);
+	memcpy(stage_buf + stage_len, p, n);
+	stage_len += n;
+	stage_sink = k;
+	stage_touched = 1;
+	if (!ev_is_active(&flusher))
+		ev_prepare_start(sink_loop, &flusher);
+	return 0;
 }
 
 void
@@ -282,7 +354,8 @@ sink_message(int dest, const char *p, size_t n)
 {
 	struct sink *k = sink_of(dest);
 
-	if (k->dropped > 0 || sink_write(k, p, n) == -1)
+	if (k->dropped > 0 || (sink_loop != NULL ? stage(k, p, n) :
+	    sink_write(k, p, n)) == -1)
 		k->dropped++;
 }
 
@@ -327,6 +400,10 @@ sink_trim(void)
 {
 	int i;
 
+	if (stage_touched && stage_len == 0) {
+		madvise(stage_buf, sizeof(stage_buf), MADV_DONTNEED);
+		stage_touched = 0;
+	}
 	for (i = 0; i < 2; i++)
 		if (sinks[i].q != NULL && sinks[i].len == 0) {
 			munmap(sinks[i].q, SINK_QUEUE);

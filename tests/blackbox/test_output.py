@@ -391,3 +391,54 @@ def test_hook_is_killed_on_time_while_stdout_and_stderr_are_not_read(hr):
 	    "to process group %d" % pid in lines, lines[-10:]
 	assert "hookrun: pre_start:flood: timed out (status 124)" in \
 	    "\n".join(lines), lines[-10:]
+
+
+def test_started_message_is_written_before_hookrun_waits_for_the_hook(hr):
+	# hookrun's messages are staged and written together, but always before
+	# it waits: a hook that runs a while is seen to have started.
+	hr.script("slow.sh", """
+	    i=0
+	    while [ ! -e @D@/go ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done
+	    """)
+	hr.config("""
+	    [pre_start:slow]
+	    exec = @D@/slow.sh
+
+	    [start]
+	    exec = true
+	    """)
+	run = hr.start("-c", hr.cfg)
+	try:
+		assert wait_for(lambda: "hookrun: pre_start:slow: started" in
+		    run.err()), run.err()
+		assert "succeeded" not in run.err(), run.err()
+	finally:
+		hr.write("go", "")
+	r = run.wait()
+	assert r.rc == 0, r
+	assert "hookrun: pre_start:slow: succeeded" in r.err, r
+
+
+def test_messages_and_hook_output_keep_their_order_in_one_file(hr):
+	# stdout and stderr one file (2>&1): hookrun's staged messages on stderr
+	# are written before any hook output on stdout, so that the file reads
+	# started, the hook's lines, its result, for each hook in turn.
+	text = ""
+	for i in range(20):
+		text += "[pre_start:h%02d]\nexec = sh -c 'echo out-%02d; " \
+		    "echo err-%02d >&2'\n\n" % (i, i, i)
+	hr.config(text + "[start]\nexec = true\n")
+	with open(hr.path("both.log"), "wb") as f:
+		r = hr.run("-c", hr.cfg, stdout=f.fileno(), stderr=f.fileno())
+	assert r.rc == 0, r
+	lines = hr.lines("both.log")
+	want = []
+	for i in range(20):
+		want += ["hookrun: pre_start:h%02d: started" % i,
+		    "[pre_start:h%02d] out-%02d" % (i, i),
+		    "[pre_start:h%02d] err-%02d" % (i, i),
+		    "hookrun: pre_start:h%02d: succeeded" % i]
+	got = [l for l in lines if any(l.startswith(w) for w in want)]
+	assert len(got) == len(want), "\n".join(lines)
+	for g, w in zip(got, want):
+		assert g.startswith(w), "\n".join(lines)
