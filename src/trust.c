@@ -7,12 +7,16 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/openat2.h>
 
 #include "trust.h"
 
 #define LINKS_MAX	40	/* symbolic links followed in one path, as the kernel */
 #define DIR_FLAGS	(O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+#define FAST_DEPTH	32	/* deeper paths are walked */
 
 static int	 strict = 1;
 static uid_t	 euid = (uid_t)-1;	/* hookrun's: it does not change */
@@ -88,6 +92,23 @@ sys_fail(struct walk *w, const char *at)
 	return -1;
 }
 
+/* What enter() asks of a directory on the way, st its stat, reached as w->at. */
+static int
+dir_ok(struct walk *w, const struct stat *st)
+{
+	w->shared = writable_by_others(st);
+	if (!trust_owner_ok(st)) {
+		snprintf(w->why, w->len, "directory %s: owned by uid %lu, not "
+		    "root", w->at, (unsigned long)st->st_uid);
+		errno = EPERM;
+		return -1;
+	}
+	if (w->shared && !(st->st_mode & S_ISVTX))
+		return fail(w, EPERM, "directory %s: writable by group or "
+		    "others and not sticky", w->at);
+	return 0;
+}
+
 /* Checks the directory open as fd, reached as w->at; becomes w->fd. */
 static int
 enter(struct walk *w, int fd)
@@ -99,17 +120,7 @@ enter(struct walk *w, int fd)
 	w->fd = fd;
 	if (fstat(fd, &st) == -1)
 		return sys_fail(w, w->at);
-	w->shared = writable_by_others(&st);
-	if (!trust_owner_ok(&st)) {
-		snprintf(w->why, w->len, "directory %s: owned by uid %lu, not "
-		    "root", w->at, (unsigned long)st.st_uid);
-		errno = EPERM;
-		return -1;
-	}
-	if (w->shared && !(st.st_mode & S_ISVTX))
-		return fail(w, EPERM, "directory %s: writable by group or "
-		    "others and not sticky", w->at);
-	return 0;
+	return dir_ok(w, &st);
 }
 
 static int
@@ -242,6 +253,110 @@ walk_init(struct walk *w, char *why, size_t len)
 	w->len = len;
 }
 
+/* The first m components of the absolute path dir, "/" for none. */
+static void
+prefix(char *to, size_t len, const char *dir, int m)
+{
+	const char *p = dir;
+
+	while (m > 0 && *p != '\0')
+		if (*++p == '/' || *p == '\0')
+			m--;
+	snprintf(to, len, "%.*s", p == dir ? 1 : (int)(p - dir), dir);
+}
+
+/*
+ * The walk in fewer system calls, for an absolute path of directories with
+ * no symbolic link, "." or ".." in it: dir is opened by one openat2 that
+ * follows no link, then each directory from / down to it is checked as
+ * enter() checks it, by fstatat(fd, "../..") and the like: where ".."
+ * leads from a directory reached without a link is the path it was
+ * reached by. 0 with w->fd open (dir), -1 when refused (w->why), or -2
+ * when the walk must do it (a link, a missing directory, no openat2).
+ */
+static int
+walk_fast(struct walk *w, const char *dir)
+{
+	struct open_how how;
+	struct stat st;
+	char up[3 * FAST_DEPTH + 1];
+	const char *p;
+	int depth = 0, k, fd;
+	size_t n;
+
+	if (dir[0] != '/')
+		return -2;
+	for (p = dir; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		if (p[1] == '/' || (p[1] == '\0' && p != dir))
+			return -2;
+		if (p[1] == '.' && (p[2] == '/' || p[2] == '\0' ||
+		    (p[2] == '.' && (p[3] == '/' || p[3] == '\0'))))
+			return -2;
+		depth += p[1] != '\0';
+	}
+	if (depth > FAST_DEPTH)
+		return -2;
+	memset(&how, 0, sizeof(how));
+	how.flags = DIR_FLAGS;
+	how.resolve = RESOLVE_NO_SYMLINKS;
+	if ((fd = (int)syscall(SYS_openat2, AT_FDCWD, dir, &how,
+	    sizeof(how))) == -1)
+		return -2;
+	w->fd = fd;
+	for (k = depth; k >= 0; k--) {
+		for (n = 0; n < 3 * (size_t)k; n += 3)
+			memcpy(up + n, "../", 3);
+		up[n > 0 ? n - 1 : 0] = '\0';
+		prefix(w->at, sizeof(w->at), dir, depth - k);
+		if (fstatat(fd, up, &st, k > 0 ? AT_SYMLINK_NOFOLLOW :
+		    AT_EMPTY_PATH) == -1) {
+			close(fd);
+			w->fd = -1;
+			return -2;
+		}
+		if (dir_ok(w, &st) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * trust_path by walk_fast where it can: 0, 1 or -1 as trust_path, or -2
+ * when the walk must do it (then nothing is open).
+ */
+static int
+trust_path_fast(struct walk *w, const char *path, int flags)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	int r;
+
+	if (slash == NULL || slash[1] == '\0' || strcmp(slash + 1, ".") == 0 ||
+	    strcmp(slash + 1, "..") == 0 || (size_t)(slash - path) >= sizeof(dir))
+		return -2;
+	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
+	    (int)(slash - path), path);
+	if ((r = walk_fast(w, dir)) == -2)
+		return -2;
+	if (r == 0 && fstatat(w->fd, slash + 1, &st,
+	    AT_SYMLINK_NOFOLLOW) == -1)
+		r = -2;		/* the walk says why, in its words */
+	else if (r == 0 && S_ISLNK(st.st_mode))
+		r = -2;		/* followed by hand, by the walk */
+	else if (r == 0 && (flags & TRUST_DIR) && !S_ISDIR(st.st_mode)) {
+		snprintf(w->why, w->len, "not a directory");
+		r = -1;
+	} else if (r == 0)
+		r = trust_stat(&st, w->why, w->len);
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+	return r;
+}
+
 int
 trust_path(const char *path, int flags, char *why, size_t len)
 {
@@ -253,6 +368,9 @@ trust_path(const char *path, int flags, char *why, size_t len)
 	if (!trust_strict())
 		return 0;
 	walk_init(&w, why, len);
+	if ((r = trust_path_fast(&w, path, flags)) != -2)
+		return r;
+	r = 0;
 	memset(&st, 0, sizeof(st));
 	if (walk(&w, path, 0, last, sizeof(last), &st) == -1)
 		r = errno == ENOENT && (flags & TRUST_MISSING_OK) ? 1 : -1;
@@ -299,6 +417,13 @@ trust_opendir(const char *path, int check, char *why, size_t len)
 		return fd;
 	}
 	walk_init(&w, why, len);
+	switch (walk_fast(&w, path)) {
+	case 0:
+		return w.fd;
+	case -1:
+		close(w.fd);
+		return -1;
+	}
 	if (walk(&w, path, 1, last, sizeof(last), NULL) == -1) {
 		if (w.fd >= 0)
 			close(w.fd);

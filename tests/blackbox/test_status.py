@@ -343,3 +343,7 @@ def test_hooks_and_app_get_the_launchers_umask_the_status_file_0644(hr):
 	r = hr.run("-c", hr.cfg, preexec_fn=lambda: os.umask(0o002))
 	assert r.rc == 0, r
 	assert hr.read("app.umask").strip() == "0002", r
+	# The second run's file took the first one's place (an exchange, then
+	# the old one removed): nothing else is left in the directory.
+	assert os.listdir(hr.path("run")) == ["status"]
+	assert "state=exited" in hr.read("run/status")
