@@ -50,13 +50,13 @@ static int		 exit_hooked;
 /*
  * Messages staged for one sink, PIPE_BUF at most: a write of that size to
  * a pipe is never split, so the app's own lines to the same pipe cannot
- * cut a message. A page of its own, given back by sink_trim; the queue is
- * mapped only for a reader that is slow.
+ * cut a message. Not a page of its own: aligned, it cost two half-empty
+ * pages of small variables around it, more than it gave back when trimmed
+ * (the queue is mapped only for a reader that is slow).
  */
-static char		 stage_buf[PIPE_BUF] __attribute__((aligned(4096)));
+static char		 stage_buf[PIPE_BUF];
 static size_t		 stage_len;
 static struct sink	*stage_sink;
-static int		 stage_touched;
 
 static void	 wio_cb(struct ev_loop *, ev_io *, int);
 
@@ -343,7 +343,6 @@ stage(struct sink *k, const char *p, size_t n)
 	memcpy(stage_buf + stage_len, p, n);
 	stage_len += n;
 	stage_sink = k;
-	stage_touched = 1;
 	if (!ev_is_active(&flusher))
 		ev_prepare_start(sink_loop, &flusher);
 	return 0;
@@ -400,10 +399,6 @@ sink_trim(void)
 {
 	int i;
 
-	if (stage_touched && stage_len == 0) {
-		madvise(stage_buf, sizeof(stage_buf), MADV_DONTNEED);
-		stage_touched = 0;
-	}
 	for (i = 0; i < 2; i++)
 		if (sinks[i].q != NULL && sinks[i].len == 0) {
 			munmap(sinks[i].q, SINK_QUEUE);
