@@ -30,7 +30,9 @@ struct health {
  * health_interval, each try bounded by health_timeout; health_retries
  * consecutive failures, not counting those within health_start_period
  * before a first success, make the app unhealthy: cb(arg, 0); a success
- * after that: cb(arg, 1). Never calls cb from here.
+ * after that: cb(arg, 1). Never calls cb from here. h is all zero before
+ * its first start (static storage, or memset): without a check, nothing
+ * but h->rt is written, so that its pages are never touched.
  */
 void	 health_start(struct health *h, struct runtime *rt, health_fn cb,
 	    void *arg);

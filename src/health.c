@@ -72,10 +72,13 @@ health_start(struct health *h, struct runtime *rt, health_fn cb, void *arg)
 	const struct app *a = &rt->cfg->app;
 	ev_tstamp every = (ev_tstamp)a->health_interval_ms / 1000.;
 
+	/* Without a check, nothing more is touched: h is zero already. */
+	if (a->health.text == NULL) {
+		h->rt = rt;
+		return;
+	}
 	memset(h, 0, sizeof(*h));
 	h->rt = rt;
-	if (a->health.text == NULL)
-		return;
 	h->cb = cb;
 	h->arg = arg;
 	h->ctx.rt = rt;

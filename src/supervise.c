@@ -499,12 +499,16 @@ supervise_signal(int sig, void *arg)
 	}
 }
 
+/*
+ * Static, not on the stack: supervise_run runs once, and what the loader
+ * zeroed is touched only where used (a health check is 6 KiB), where the
+ * stack's 11 KiB stayed dirty as long as hookrun ran.
+ */
+static struct supervisor sv;
+
 int
 supervise_run(struct runtime *rt)
 {
-	struct supervisor sv;
-
-	memset(&sv, 0, sizeof(sv));
 	sv.rt = rt;
 	sv.last_status = -1;
 	if (restart_init(&sv.restart, rt->cfg) == -1) {
