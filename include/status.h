@@ -51,7 +51,7 @@ struct status_info {
  * makes it when missing); so must every directory above it, but for a
  * sticky one. A file that cannot be kept is said once (a warning when loud,
  * the path being configured, else a debug line), never fatal. The file is
- * rewritten once per event loop iteration that changed something.
+ * rewritten 50 ms after a change, with whatever else changed meanwhile.
  */
 void	 status_open(struct ev_loop *loop, const char *path, int loud);
 void	 status_state(enum status_state st);

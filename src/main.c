@@ -131,7 +131,7 @@ loop_syserr(const char *msg)
  * libev wakes every minute unless it has a timerfd (to see the clock jump),
  * which it makes for a periodic. Most waits never need one: the signalfd
  * alone is read without the loop (signals.c), and a hook or a probe has
- * its timeout. The first wait of the loop that lasts near a minute (a hook
+ * its timeout. The first wait of the loop of QUIET_AFTER or more (a hook
  * with timeout = 0, say) gives libev its timerfd, once; from then on it
  * sleeps as long as there is nothing to do.
  */

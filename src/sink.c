@@ -264,20 +264,14 @@ flusher_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	sink_flush();
 }
 
-/* An exit() from a callback: what is staged is written, as far as it goes. */
-static void
-sink_exit(void)
-{
-	sink_flush();
-}
-
 void
 sink_start(struct ev_loop *loop)
 {
 	sink_loop = loop;
 	ev_prepare_init(&flusher, flusher_cb);
 	if (!exit_hooked)
-		exit_hooked = atexit(sink_exit) == 0;
+		/* An exit() from a callback: what is staged goes out first. */
+		exit_hooked = atexit(sink_flush) == 0;
 }
 
 static int64_t
