@@ -58,4 +58,19 @@ int	 trust_stat(const struct stat *st, char *why, size_t len);
  */
 int	 trust_opendir(const char *path, int check, char *why, size_t len);
 
+/*
+ * The walk's way for an absolute path of directories with no symbolic
+ * link, "." or ".." in it, in fewer calls: dir is opened by one openat2
+ * that follows none (flags: O_PATH or O_RDONLY; O_DIRECTORY and O_CLOEXEC
+ * are added), then fn is handed the stat of each directory from / down to
+ * dir (last set), read through "..", "../.." and so on, with its path so
+ * far; fn returns 0, or -1 to refuse it (and says why). Returns the
+ * descriptor, -1 when fn refused one, or -2 when a walk must do it: a link,
+ * a missing directory, more than 32 levels, no openat2 (nothing is open).
+ */
+typedef int (*trust_dir_fn)(const struct stat *st, const char *at, int last,
+    void *arg);
+int	 trust_open_nolinks(const char *dir, int flags, trust_dir_fn fn,
+	    void *arg);
+
 #endif

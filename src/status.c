@@ -8,16 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <linux/openat2.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "status.h"
 #include "trust.h"
-
-/* Deeper directories are walked a component at a time (dir_open). */
-#define DIR_FAST_DEPTH	32
 
 static struct status_info cur;
 static int		 dir_fd = -1;	/* the file's directory, checked */
@@ -78,61 +73,13 @@ dir_trusted(int fd, const char *name, int last)
 	return stat_trusted(&st, name, last);
 }
 
-/*
- * The same checks as dir_walk's, in fewer calls: the directory opened by
- * one openat2 that follows no link, then each of its ancestors by ".." from
- * it. Returns the descriptor, -1 when dir_walk should try (no openat2, the
- * directory missing, a "." or ".." in the path), or -2 when it was refused.
- */
+/* stat_trusted for trust_open_nolinks: by the directory's own name. */
 static int
-dir_open_fast(const char *dir)
+nolinks_ok(const struct stat *st, const char *at, int last, void *arg)
 {
-	struct open_how how;
-	struct stat st;
-	char up[3 * DIR_FAST_DEPTH + 1], anc[PATH_MAX], *cut;
-	const char *p;
-	int fd, depth = 0;
-	size_t n = 0;
-
-	for (p = dir; *p != '\0'; p++) {
-		if (p[0] != '/' || p[1] == '/' || p[1] == '\0')
-			continue;
-		if (p[1] == '.' && (p[2] == '/' || p[2] == '\0' ||
-		    (p[2] == '.' && (p[3] == '/' || p[3] == '\0'))))
-			return -1;
-		depth++;
-	}
-	if (depth > DIR_FAST_DEPTH || dir[0] != '/')
-		return -1;
-	memset(&how, 0, sizeof(how));
-	how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
-	how.resolve = RESOLVE_NO_SYMLINKS;
-	if ((fd = (int)syscall(SYS_openat2, AT_FDCWD, dir, &how,
-	    sizeof(how))) == -1)
-		return -1;
-	if (!dir_trusted(fd, strrchr(dir, '/') + 1, 1)) {
-		close(fd);
-		return -2;
-	}
-	/* Where ".." leads is where the path came from: no link was followed. */
-	snprintf(anc, sizeof(anc), "%s", dir);
-	for (; depth > 0; depth--) {
-		memcpy(up + n, n == 0 ? ".." : "/..", n == 0 ? 3 : 4);
-		n += n == 0 ? 2 : 3;
-		if ((cut = strrchr(anc, '/')) != NULL)
-			cut[cut == anc] = '\0';
-		if (fstatat(fd, up, &st, AT_SYMLINK_NOFOLLOW) == -1) {
-			say("%s: %s", anc, strerror(errno));
-			close(fd);
-			return -2;
-		}
-		if (!stat_trusted(&st, anc[1] == '\0' ? "/" :
-		    strrchr(anc, '/') + 1, 0)) {
-			close(fd);
-			return -2;
-		}
-	}
-	return fd;
+	(void)arg;
+	return stat_trusted(st, at[1] == '\0' ? "/" : strrchr(at, '/') + 1,
+	    last) ? 0 : -1;
 }
 
 /*
@@ -149,8 +96,9 @@ dir_open(const char *path)
 		return -1;
 	memcpy(buf, path, strlen(path) + 1);
 	*strrchr(buf, '/') = '\0';
-	if ((fd = dir_open_fast(buf)) != -1)
-		return fd < 0 ? -1 : fd;
+	/* One openat2 and a look at each directory where no link is on the way. */
+	if ((fd = trust_open_nolinks(buf, O_PATH, nolinks_ok, NULL)) != -2)
+		return fd;
 	if ((fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		say("/: %s", strerror(errno));
 		return -1;

@@ -265,21 +265,12 @@ prefix(char *to, size_t len, const char *dir, int m)
 	snprintf(to, len, "%.*s", p == dir ? 1 : (int)(p - dir), dir);
 }
 
-/*
- * The walk in fewer system calls, for an absolute path of directories with
- * no symbolic link, "." or ".." in it: dir is opened by one openat2 that
- * follows no link, then each directory from / down to it is checked as
- * enter() checks it, by fstatat(fd, "../..") and the like: where ".."
- * leads from a directory reached without a link is the path it was
- * reached by. 0 with w->fd open (dir), -1 when refused (w->why), or -2
- * when the walk must do it (a link, a missing directory, no openat2).
- */
-static int
-walk_fast(struct walk *w, const char *dir)
+int
+trust_open_nolinks(const char *dir, int flags, trust_dir_fn fn, void *arg)
 {
 	struct open_how how;
 	struct stat st;
-	char up[3 * FAST_DEPTH + 1];
+	char up[3 * FAST_DEPTH + 1], at[PATH_MAX];
 	const char *p;
 	int depth = 0, k, fd;
 	size_t n;
@@ -299,26 +290,53 @@ walk_fast(struct walk *w, const char *dir)
 	if (depth > FAST_DEPTH)
 		return -2;
 	memset(&how, 0, sizeof(how));
-	how.flags = DIR_FLAGS;
+	how.flags = (unsigned)(flags | O_DIRECTORY | O_CLOEXEC);
 	how.resolve = RESOLVE_NO_SYMLINKS;
 	if ((fd = (int)syscall(SYS_openat2, AT_FDCWD, dir, &how,
 	    sizeof(how))) == -1)
 		return -2;
-	w->fd = fd;
+	/* Where ".." leads from a directory reached without a link is the path. */
 	for (k = depth; k >= 0; k--) {
 		for (n = 0; n < 3 * (size_t)k; n += 3)
 			memcpy(up + n, "../", 3);
 		up[n > 0 ? n - 1 : 0] = '\0';
-		prefix(w->at, sizeof(w->at), dir, depth - k);
+		prefix(at, sizeof(at), dir, depth - k);
 		if (fstatat(fd, up, &st, k > 0 ? AT_SYMLINK_NOFOLLOW :
 		    AT_EMPTY_PATH) == -1) {
 			close(fd);
-			w->fd = -1;
 			return -2;
 		}
-		if (dir_ok(w, &st) == -1)
+		if (fn(&st, at, k == 0, arg) == -1) {
+			close(fd);
 			return -1;
+		}
 	}
+	return fd;
+}
+
+static int
+walk_fast_dir(const struct stat *st, const char *at, int last, void *arg)
+{
+	struct walk *w = arg;
+
+	(void)last;
+	snprintf(w->at, sizeof(w->at), "%s", at);
+	return dir_ok(w, st);
+}
+
+/*
+ * The walk in fewer system calls (trust_open_nolinks), each directory
+ * checked as enter() checks it: 0 with w->fd open (dir), -1 when refused
+ * (w->why), or -2 when the walk must do it.
+ */
+static int
+walk_fast(struct walk *w, const char *dir)
+{
+	int fd = trust_open_nolinks(dir, O_RDONLY, walk_fast_dir, w);
+
+	if (fd < 0)
+		return fd;
+	w->fd = fd;
 	return 0;
 }
 
@@ -421,7 +439,6 @@ trust_opendir(const char *path, int check, char *why, size_t len)
 	case 0:
 		return w.fd;
 	case -1:
-		close(w.fd);
 		return -1;
 	}
 	if (walk(&w, path, 1, last, sizeof(last), NULL) == -1) {

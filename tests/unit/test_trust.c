@@ -144,6 +144,98 @@ test_not_strict(void)
 	CHECK(trust_strict() == 1);
 }
 
+/* trust_open_nolinks: what it hands fn, and when it leaves the path to the walk. */
+struct seen {
+	int	 n;
+	int	 refuse_at;	/* the nth directory is refused; 0: none */
+	char	 first[PATH_MAX];
+	char	 last[PATH_MAX];
+	int	 last_flag;
+};
+
+static int
+seen_fn(const struct stat *st, const char *at, int last, void *arg)
+{
+	struct seen *s = arg;
+
+	(void)st;
+	if (++s->n == 1)
+		snprintf(s->first, sizeof(s->first), "%s", at);
+	snprintf(s->last, sizeof(s->last), "%s", at);
+	s->last_flag = last;
+	return s->n == s->refuse_at ? -1 : 0;
+}
+
+static int
+nolinks(const char *rel, struct seen *s, int refuse_at)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	memset(s, 0, sizeof(*s));
+	s->refuse_at = refuse_at;
+	snprintf(path, sizeof(path), "%s%s%s", root, *rel ? "/" : "", rel);
+	fd = trust_open_nolinks(path, O_PATH, seen_fn, s);
+	if (fd >= 0)
+		close(fd);
+	return fd >= 0 ? 0 : fd;
+}
+
+static void
+test_nolinks(void)
+{
+	char want[PATH_MAX], path[PATH_MAX];
+	struct seen s;
+	const char *p;
+	int depth = 0, fd;
+
+	for (p = root; *p != '\0'; p++)
+		depth += *p == '/';
+	CHECK(nolinks("dir", &s, 0) == 0);
+	CHECK(s.n == depth + 2);	/* /, each level of root, dir */
+	CHECK_STR(s.first, "/");
+	snprintf(want, sizeof(want), "%s/dir", root);
+	CHECK_STR(s.last, want);
+	CHECK(s.last_flag == 1);
+	CHECK(nolinks("dir", &s, 1) == -1);	/* refused at /: nothing more */
+	CHECK(s.n == 1);
+	CHECK(nolinks("dirlink", &s, 0) == -2);
+	CHECK(s.n == 0);
+	CHECK(nolinks("dir/.", &s, 0) == -2);
+	CHECK(nolinks("dir/..", &s, 0) == -2);
+	CHECK(nolinks("dir//inner", &s, 0) == -2);
+	CHECK(nolinks("missing", &s, 0) == -2);
+	CHECK(trust_open_nolinks("dir", O_PATH, seen_fn, &s) == -2);
+
+	/* trust_path takes that way for an absolute path: the walk's words. */
+	snprintf(path, sizeof(path), "%s/theirs/file", root);
+	CHECK(trust_path(path, 0, why, sizeof(why)) == -1);
+	snprintf(want, sizeof(want), "directory %s/theirs: owned by uid 4242, "
+	    "not root", root);
+	CHECK_STR(why, want);
+	snprintf(path, sizeof(path), "%s/opendir/file", root);
+	CHECK(trust_path(path, 0, why, sizeof(why)) == -1);
+	snprintf(want, sizeof(want), "directory %s/opendir: writable by group "
+	    "or others and not sticky", root);
+	CHECK_STR(why, want);
+	snprintf(path, sizeof(path), "%s/sticky/file", root);
+	CHECK(trust_path(path, 0, why, sizeof(why)) == 0);
+	snprintf(path, sizeof(path), "%s/open", root);
+	CHECK(trust_path(path, 0, why, sizeof(why)) == -1);
+	CHECK_STR(why, "writable by group or others");
+	snprintf(path, sizeof(path), "%s/toopen", root);	/* a link: walked */
+	CHECK(trust_path(path, 0, why, sizeof(why)) == -1);
+	CHECK_STR(why, "writable by group or others");
+	snprintf(path, sizeof(path), "%s/nothere", root);
+	CHECK(trust_path(path, TRUST_MISSING_OK, why, sizeof(why)) == 1);
+	snprintf(path, sizeof(path), "%s/theirs", root);
+	CHECK(trust_opendir(path, 1, why, sizeof(why)) == -1);
+	snprintf(path, sizeof(path), "%s/dir", root);
+	CHECK((fd = trust_opendir(path, 1, why, sizeof(why))) >= 0);
+	if (fd >= 0)
+		close(fd);
+}
+
 int
 main(void)
 {
@@ -187,6 +279,7 @@ main(void)
 	test_files_and_dirs();
 	test_links();
 	test_opendir();
+	test_nolinks();
 	test_not_strict();
 
 	CHECK(chdir("/") == 0);
