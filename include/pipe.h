@@ -2,6 +2,8 @@
 #ifndef HOOKRUN_PIPE_H
 #define HOOKRUN_PIPE_H
 
+#include <poll.h>
+
 #include <sys/types.h>
 
 /*
@@ -10,6 +12,12 @@
  * refuses it, O_NONBLOCK is set on fd once (*nonblock records it).
  */
 ssize_t	 pipe_read_nowait(int fd, int *nonblock, char *p, size_t len);
+
+/*
+ * Whether poll's look (nlook entries) says fd has nothing to read; 0 when
+ * fd was not looked at.
+ */
+int	 pipe_looked_empty(int fd, const struct pollfd *look, int nlook);
 
 #define PIPE_CLOSING_MAX	8
 

@@ -128,16 +128,11 @@ exports_pollfd(const struct exports *x, struct pollfd *p)
 void
 exports_take(struct exports *x, const struct pollfd *look, int nlook)
 {
-	int i;
-
 	if (!x->open || x->taken)
 		return;
 	x->taken = 1;
-	for (i = 0; i < nlook; i++)
-		if (look[i].fd == x->rfd && !(look[i].revents &
-		    (POLLIN | POLLHUP | POLLERR)))
-			return;
-	drain(x);
+	if (!pipe_looked_empty(x->rfd, look, nlook))
+		drain(x);
 }
 
 static void

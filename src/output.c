@@ -350,18 +350,6 @@ output_pollfds(const struct output *o, struct pollfd *p)
 	return n;
 }
 
-/* Whether look says fd has nothing to read (no: not looked at). */
-static int
-looked_empty(int fd, const struct pollfd *look, int nlook)
-{
-	int i;
-
-	for (i = 0; look != NULL && i < nlook; i++)
-		if (look[i].fd == fd)
-			return !(look[i].revents & (POLLIN | POLLHUP | POLLERR));
-	return 0;
-}
-
 void
 output_finish(struct output *o, const struct pollfd *look, int nlook,
     output_done_fn done, void *arg)
@@ -377,7 +365,7 @@ output_finish(struct output *o, const struct pollfd *look, int nlook,
 		stream_close_wfd(s);
 		/* What the pipe holds now; a background child's later lines
 		 * are not waited for. */
-		if (s->fd >= 0 && !looked_empty(s->fd, look, nlook) &&
+		if (s->fd >= 0 && !pipe_looked_empty(s->fd, look, nlook) &&
 		    ioctl(s->fd, FIONREAD, &n) == 0 && n > 0)
 			s->left = (size_t)n;
 		else

@@ -78,3 +78,14 @@ pipe_close_all(struct pipe_closing *c)
 	}
 	c->n = 0;
 }
+
+int
+pipe_looked_empty(int fd, const struct pollfd *look, int nlook)
+{
+	int i;
+
+	for (i = 0; look != NULL && i < nlook; i++)
+		if (look[i].fd == fd)
+			return !(look[i].revents & (POLLIN | POLLHUP | POLLERR));
+	return 0;
+}

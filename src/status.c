@@ -148,11 +148,8 @@ swap_in(void)
 		return 0;
 	}
 	if (exchange && errno != ENOENT)
-		exchange = 0;	/* EINVAL: this file system cannot */
-	if (renameat(dir_fd, tmpname, dir_fd, base) == -1)
-		return -1;
-	exchange = 1;
-	return 0;
+		exchange = 0;	/* EINVAL: this file system cannot, ever */
+	return renameat(dir_fd, tmpname, dir_fd, base);
 }
 
 /* A temporary file beside it, then swapped in: readers see a whole file. */

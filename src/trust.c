@@ -357,20 +357,18 @@ trust_path_fast(struct walk *w, const char *path, int flags)
 		return -2;
 	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
 	    (int)(slash - path), path);
-	if ((r = walk_fast(w, dir)) == -2)
-		return -2;
-	if (r == 0 && fstatat(w->fd, slash + 1, &st,
-	    AT_SYMLINK_NOFOLLOW) == -1)
-		r = -2;		/* the walk says why, in its words */
-	else if (r == 0 && S_ISLNK(st.st_mode))
-		r = -2;		/* followed by hand, by the walk */
-	else if (r == 0 && (flags & TRUST_DIR) && !S_ISDIR(st.st_mode)) {
+	if ((r = walk_fast(w, dir)) != 0)
+		return r;	/* -1 refused, -2 walk: nothing is open */
+	/* Missing: the walk says why, in its words; a link it follows by hand. */
+	if (fstatat(w->fd, slash + 1, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    S_ISLNK(st.st_mode))
+		r = -2;
+	else if ((flags & TRUST_DIR) && !S_ISDIR(st.st_mode)) {
 		snprintf(w->why, w->len, "not a directory");
 		r = -1;
-	} else if (r == 0)
+	} else
 		r = trust_stat(&st, w->why, w->len);
-	if (w->fd >= 0)
-		close(w->fd);
+	close(w->fd);
 	w->fd = -1;
 	return r;
 }
